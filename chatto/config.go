@@ -1,0 +1,131 @@
+package chatto
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the [livekit] section of chatto.toml. Field tags give the TOML
+// key and, through envconfig's split_words, the CHATTO_LIVEKIT_* variable.
+// A host that decodes its own configuration fills this struct and passes it
+// to New.
+type Config struct {
+	// Enabled turns calls on. With calls off every call endpoint answers
+	// 200 null and the client config tells the UI to hide call controls.
+	Enabled bool `toml:"enabled" split_words:"true"`
+	// URL is the LiveKit address browsers connect to (ws:// or wss://).
+	URL string `toml:"url" split_words:"true"`
+	// InternalURL is what this server uses for RoomService calls; it
+	// defaults to URL with an http(s) scheme.
+	InternalURL string `toml:"internal_url" split_words:"true"`
+	APIKey      string `toml:"api_key" split_words:"true"`
+	// APISecret signs tokens and verifies webhooks. It never appears in
+	// logs, events or responses.
+	APISecret string `toml:"api_secret" split_words:"true"`
+	// WebhookURL is where LiveKit must post webhooks; it only feeds the
+	// printed livekit.yaml snippet and defaults to
+	// {webserver.url}/webhooks/livekit.
+	WebhookURL        string        `toml:"webhook_url" split_words:"true"`
+	TokenTTL          time.Duration `toml:"token_ttl" split_words:"true"`
+	ReconcileInterval time.Duration `toml:"reconcile_interval" split_words:"true"`
+	// JoinGrace is how long a participant may hold a token without
+	// appearing in LiveKit before they are dropped from the call.
+	JoinGrace        time.Duration `toml:"join_grace" split_words:"true"`
+	MaxParticipants  int           `toml:"max_participants" split_words:"true"`
+	EmptyTimeout     time.Duration `toml:"empty_timeout" split_words:"true"`
+	DepartureTimeout time.Duration `toml:"departure_timeout" split_words:"true"`
+	// WebhookMaxBytes bounds a webhook body; larger requests get 413.
+	WebhookMaxBytes int64 `toml:"webhook_max_bytes" split_words:"true"`
+}
+
+// NewConfig returns the defaults; TOML and environment override them.
+func NewConfig() Config {
+	return Config{
+		Enabled:           false,
+		TokenTTL:          10 * time.Minute,
+		ReconcileInterval: 30 * time.Second,
+		JoinGrace:         30 * time.Second,
+		MaxParticipants:   8,
+		EmptyTimeout:      60 * time.Second,
+		DepartureTimeout:  20 * time.Second,
+		WebhookMaxBytes:   1 << 20,
+	}
+}
+
+// Normalize fills InternalURL from URL when it is empty.
+func (c *Config) Normalize() {
+	if c.InternalURL == "" && c.URL != "" {
+		c.InternalURL = httpURL(c.URL)
+	}
+}
+
+// Validate reports the first invalid setting, naming its TOML key. A
+// disabled config is always valid.
+func (c Config) Validate() error {
+	if !c.Enabled {
+		return nil
+	}
+	if err := checkURL("livekit.url", c.URL, "ws", "wss", "http", "https"); err != nil {
+		return err
+	}
+	if c.InternalURL != "" {
+		if err := checkURL("livekit.internal_url", c.InternalURL, "http", "https", "ws", "wss"); err != nil {
+			return err
+		}
+	}
+	if c.WebhookURL != "" {
+		if err := checkURL("livekit.webhook_url", c.WebhookURL, "http", "https"); err != nil {
+			return err
+		}
+	}
+	switch {
+	case c.APIKey == "":
+		return fmt.Errorf("livekit.api_key: required when calls are enabled")
+	case c.APISecret == "":
+		return fmt.Errorf("livekit.api_secret: required when calls are enabled")
+	case len(c.APISecret) < 32:
+		// LiveKit itself refuses shorter secrets; say so before it does.
+		return fmt.Errorf("livekit.api_secret: must be at least 32 characters")
+	case c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour:
+		return fmt.Errorf("livekit.token_ttl: %s is outside 1m..24h", c.TokenTTL)
+	case c.ReconcileInterval < time.Second:
+		return fmt.Errorf("livekit.reconcile_interval: %s is shorter than 1s", c.ReconcileInterval)
+	case c.JoinGrace < time.Second:
+		return fmt.Errorf("livekit.join_grace: %s is shorter than 1s", c.JoinGrace)
+	case c.MaxParticipants < 2 || c.MaxParticipants > 1000:
+		return fmt.Errorf("livekit.max_participants: %d is outside 2..1000", c.MaxParticipants)
+	case c.EmptyTimeout < time.Second:
+		return fmt.Errorf("livekit.empty_timeout: %s is shorter than 1s", c.EmptyTimeout)
+	case c.DepartureTimeout < time.Second:
+		return fmt.Errorf("livekit.departure_timeout: %s is shorter than 1s", c.DepartureTimeout)
+	case c.WebhookMaxBytes < 1024:
+		return fmt.Errorf("livekit.webhook_max_bytes: %d is smaller than 1024", c.WebhookMaxBytes)
+	}
+	return nil
+}
+
+func checkURL(key, raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%s: %q is not an absolute URL", key, raw)
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: scheme %q is not one of %s", key, u.Scheme, strings.Join(schemes, ", "))
+}
+
+// httpURL turns a ws(s) URL into the http(s) one RoomService speaks.
+func httpURL(raw string) string {
+	switch {
+	case strings.HasPrefix(raw, "wss://"):
+		return "https://" + strings.TrimPrefix(raw, "wss://")
+	case strings.HasPrefix(raw, "ws://"):
+		return "http://" + strings.TrimPrefix(raw, "ws://")
+	}
+	return raw
+}

@@ -1,0 +1,55 @@
+package chatto
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stable error codes. Clients branch on these; the README lists them.
+const (
+	EINVALID      = "invalid"             // malformed request
+	EUNAUTHORIZED = "unauthorized"        // no or bad credentials
+	EFORBIDDEN    = "forbidden"           // not a member of the room
+	ENOTFOUND     = "not_found"           // no such room
+	ENOTINCALL    = "not_in_call"         // token refresh for a device not in the call
+	ECALLFULL     = "call_full"           // max participants reached
+	EDISABLED     = "calls_disabled"      // calls are switched off
+	EUNAVAILABLE  = "livekit_unavailable" // LiveKit could not be reached
+	EBADSIGNATURE = "invalid_signature"   // webhook signature missing or wrong
+	ETOOLARGE     = "payload_too_large"   // request body over the limit
+	EINTERNAL     = "internal"            // anything else; details are logged, not returned
+)
+
+// Error is a domain error with a stable code and a message safe to show
+// to the user.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("chatto: %s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or
+// EINTERNAL for anything else.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-safe message of err. Internal errors get a
+// generic text so that no detail (paths, SQL, secrets) leaks to clients.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

@@ -1,0 +1,78 @@
+package chatto
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/chattocalls/chatto/webhooks"
+)
+
+// statusOf is the one mapping from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	EINVALID:      http.StatusBadRequest,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EFORBIDDEN:    http.StatusForbidden,
+	ENOTFOUND:     http.StatusNotFound,
+	ENOTINCALL:    http.StatusConflict,
+	ECALLFULL:     http.StatusConflict,
+	EDISABLED:     http.StatusNotFound,
+	EUNAVAILABLE:  http.StatusServiceUnavailable,
+	EBADSIGNATURE: http.StatusUnauthorized,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	EINTERNAL:     http.StatusInternalServerError,
+}
+
+// asDomain turns the webhook edge's errors into domain errors.
+func asDomain(err error) error {
+	switch {
+	case errors.Is(err, webhooks.ErrUnauthorized):
+		return Errorf(EBADSIGNATURE, "webhook signature missing or invalid")
+	case errors.Is(err, webhooks.ErrTooLarge):
+		return Errorf(ETOOLARGE, "request body too large")
+	case errors.Is(err, webhooks.ErrMalformed):
+		return Errorf(EINVALID, "webhook body is not a LiveKit event")
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		return Errorf(ETOOLARGE, "request body too large")
+	}
+	return err
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError renders err as the JSON error shape. Internal errors are
+// logged with their detail and returned without it.
+func writeError(c echo.Context, log *slog.Logger, err error) error {
+	err = asDomain(err)
+	code := ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "code", code, "err", err)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, ErrorMessage(err)
+	return c.JSON(status, body)
+}
+
+// handle adapts a handler that returns domain errors to echo, rendering
+// errors itself so the host's own error handler never sees them.
+func handle(log *slog.Logger, h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := h(c); err != nil {
+			return writeError(c, log, err)
+		}
+		return nil
+	}
+}

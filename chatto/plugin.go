@@ -1,0 +1,203 @@
+// Package chatto is the calls plugin: the call domain (implicit calls,
+// per-call E2EE keys, participants), the Host interface a chat server
+// implements, and the HTTP routes the plugin mounts on the host's echo.
+package chatto
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/webhooks"
+)
+
+// Plugin is what a host constructs and mounts.
+type Plugin struct {
+	cfg   Config
+	host  Host
+	svc   *Service // nil when calls are disabled
+	hooks *webhooks.Handler
+	log   *slog.Logger
+}
+
+// New builds the plugin. With cfg.Enabled false it only answers the call
+// endpoints with null; store may then be nil.
+func New(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log *slog.Logger) (*Plugin, error) {
+	cfg.Normalize()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Plugin{cfg: cfg, host: host, log: log}
+	if !cfg.Enabled {
+		return p, nil
+	}
+	if store == nil {
+		return nil, errors.New("chatto: calls are enabled but no event log store was given")
+	}
+	svc, err := NewService(ctx, cfg, host, store, log)
+	if err != nil {
+		return nil, err
+	}
+	p.svc = svc
+	p.hooks = webhooks.NewHandler(cfg.APIKey, cfg.APISecret, cfg.WebhookMaxBytes, svc)
+	return p, nil
+}
+
+// Service returns the call service, or nil when calls are disabled.
+func (p *Plugin) Service() *Service { return p.svc }
+
+// Run keeps calls in step with LiveKit until ctx ends. It returns at once
+// when calls are disabled.
+func (p *Plugin) Run(ctx context.Context) {
+	if p.svc != nil {
+		p.svc.Run(ctx)
+	}
+}
+
+// Health reports the plugin's state; disabled calls are healthy.
+func (p *Plugin) Health(ctx context.Context) Health {
+	if p.svc == nil {
+		return Health{OK: true}
+	}
+	return p.svc.Health(ctx)
+}
+
+// ClientConfig tells the web client whether to show call controls.
+type ClientConfig struct {
+	Enabled    bool   `json:"enabled"`
+	LiveKitURL string `json:"livekit_url,omitempty"`
+	// E2EE is always true when enabled: clients must not join unencrypted.
+	E2EE             bool  `json:"e2ee"`
+	TokenTTLSeconds  int64 `json:"token_ttl_seconds,omitempty"`
+	MaxParticipants  int   `json:"max_participants,omitempty"`
+	JoinGraceSeconds int64 `json:"join_grace_seconds,omitempty"`
+}
+
+// Mount registers the plugin's routes on the host's echo.
+func (p *Plugin) Mount(e *echo.Echo) {
+	h := func(fn echo.HandlerFunc) echo.HandlerFunc { return handle(p.log, fn) }
+	e.GET("/api/calls/config", h(p.clientConfig))
+	e.GET("/api/calls", h(p.authed(p.listCalls)))
+	e.GET("/api/rooms/:room/call", h(p.authed(p.roomCall)))
+	e.POST("/api/rooms/:room/call/join", h(p.authed(p.join)))
+	e.POST("/api/rooms/:room/call/leave", h(p.authed(p.leave)))
+	e.POST("/api/rooms/:room/call/token", h(p.authed(p.refresh)))
+	e.POST("/webhooks/livekit", h(p.webhook))
+}
+
+func (p *Plugin) clientConfig(c echo.Context) error {
+	if p.svc == nil {
+		return c.JSON(http.StatusOK, ClientConfig{})
+	}
+	return c.JSON(http.StatusOK, ClientConfig{
+		Enabled: true, LiveKitURL: p.cfg.URL, E2EE: true,
+		TokenTTLSeconds: int64(p.cfg.TokenTTL.Seconds()), MaxParticipants: p.cfg.MaxParticipants,
+		JoinGraceSeconds: int64(p.cfg.JoinGrace.Seconds()),
+	})
+}
+
+// authed resolves the caller; with calls disabled every call endpoint
+// answers 200 null, as documented, before any other check.
+func (p *Plugin) authed(fn func(echo.Context, Caller) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if p.svc == nil {
+			return c.JSON(http.StatusOK, nil)
+		}
+		caller, err := p.host.Caller(c.Request())
+		if err != nil {
+			return err
+		}
+		return fn(c, caller)
+	}
+}
+
+func (p *Plugin) listCalls(c echo.Context, caller Caller) error {
+	calls, err := p.svc.ActiveCalls(c.Request().Context(), caller.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, calls)
+}
+
+func (p *Plugin) roomCall(c echo.Context, caller Caller) error {
+	v, err := p.svc.RoomCall(c.Request().Context(), caller.UserID, c.Param("room"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// deviceRequest is the optional body of join, leave and token.
+type deviceRequest struct {
+	DeviceID string `json:"device_id"`
+}
+
+// readDevice accepts an empty body, JSON, or the text/plain JSON that
+// navigator.sendBeacon sends on tab close.
+func readDevice(c echo.Context) (string, error) {
+	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, 4097))
+	if err != nil {
+		return "", Errorf(EINVALID, "cannot read request body")
+	}
+	if len(raw) > 4096 {
+		return "", Errorf(ETOOLARGE, "request body too large")
+	}
+	if strings.TrimSpace(string(raw)) == "" {
+		return "", nil
+	}
+	var req deviceRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return "", Errorf(EINVALID, "request body must be JSON like {\"device_id\":\"...\"}")
+	}
+	return req.DeviceID, nil
+}
+
+func (p *Plugin) join(c echo.Context, caller Caller) error {
+	dev, err := readDevice(c)
+	if err != nil {
+		return err
+	}
+	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), dev)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (p *Plugin) refresh(c echo.Context, caller Caller) error {
+	dev, err := readDevice(c)
+	if err != nil {
+		return err
+	}
+	res, err := p.svc.RefreshToken(c.Request().Context(), caller, c.Param("room"), dev)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (p *Plugin) leave(c echo.Context, caller Caller) error {
+	dev, err := readDevice(c)
+	if err != nil {
+		return err
+	}
+	left, err := p.svc.Leave(c.Request().Context(), caller, c.Param("room"), dev)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"left": left})
+}
+
+func (p *Plugin) webhook(c echo.Context) error {
+	if p.svc == nil {
+		return Errorf(EDISABLED, "calls are disabled on this server")
+	}
+	return p.hooks.Handle(c)
+}

@@ -1,0 +1,34 @@
+-- The event log. Rows are facts; the triggers below make the table
+-- append-only so no code path can rewrite history.
+CREATE TABLE IF NOT EXISTS events (
+	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+	at_ms       INTEGER NOT NULL,
+	room_id     TEXT    NOT NULL,
+	call_id     TEXT    NOT NULL,
+	kind        TEXT    NOT NULL CHECK (kind IN ('call_started', 'participant_joined', 'participant_left', 'call_ended')),
+	identity    TEXT    NOT NULL DEFAULT '',
+	user_id     TEXT    NOT NULL DEFAULT '',
+	name        TEXT    NOT NULL DEFAULT '',
+	sid         TEXT    NOT NULL DEFAULT '',
+	source      TEXT    NOT NULL CHECK (source IN ('user', 'livekit', 'reconcile', 'timer')),
+	lk_event_id TEXT    NOT NULL DEFAULT '',
+	reason      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_call ON events (call_id, seq);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, call_id);
+
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN
+	SELECT RAISE(ABORT, 'events are append-only');
+END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN
+	SELECT RAISE(ABORT, 'events are append-only');
+END;
+
+-- Per-call E2EE keys live apart from the log so that ending a call can
+-- delete (and, with secure_delete, overwrite) them without touching facts.
+CREATE TABLE IF NOT EXISTS call_keys (
+	call_id TEXT PRIMARY KEY,
+	key     BLOB NOT NULL
+);

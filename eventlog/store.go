@@ -1,0 +1,198 @@
+package eventlog
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed schema.sql
+var schema string
+
+// Store is the SQLite-backed log plus the key table. It uses one
+// connection so every write is serialised and secure_delete applies to it.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("eventlog: migrate %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DSN is the modernc data source name with the house pragmas. secure_delete
+// makes SQLite overwrite deleted content, which key shredding relies on.
+func DSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(5000)", "journal_mode(WAL)", "foreign_keys(1)",
+		"synchronous(NORMAL)", "secure_delete(1)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Batch is what one Append writes atomically.
+type Batch struct {
+	Events []Event
+	// PutKey stores Key for CallID (set when a call starts).
+	PutKey *CallKey
+	// ShredKey deletes the key of this call id and checkpoints the WAL so
+	// the bytes leave every file.
+	ShredKey string
+}
+
+// CallKey is a call's E2EE key.
+type CallKey struct {
+	CallID string
+	Key    []byte
+}
+
+// Append writes the batch in one transaction and returns the events with
+// their sequence numbers.
+func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: begin: %w", err)
+	}
+	defer tx.Rollback()
+
+	out := make([]Event, len(b.Events))
+	for i, e := range b.Events {
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO events
+			(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
+			e.SID, string(e.Source), e.LiveKitEventID, e.Reason)
+		if err != nil {
+			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
+		}
+		if e.Seq, err = res.LastInsertId(); err != nil {
+			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
+		}
+		e.At = time.UnixMilli(e.At.UnixMilli())
+		out[i] = e
+	}
+	if k := b.PutKey; k != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_keys (call_id, key) VALUES (?, ?)`, k.CallID, k.Key); err != nil {
+			return nil, fmt.Errorf("eventlog: store key for call %s: %w", k.CallID, err)
+		}
+	}
+	if b.ShredKey != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM call_keys WHERE call_id = ?`, b.ShredKey); err != nil {
+			return nil, fmt.Errorf("eventlog: shred key for call %s: %w", b.ShredKey, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("eventlog: commit: %w", err)
+	}
+	if b.ShredKey != "" {
+		if err := s.checkpoint(ctx); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// checkpoint copies the WAL into the database and truncates it, so a
+// deleted key survives neither in old WAL frames nor in the file. A reader
+// holding an old snapshot makes SQLite report busy; retry briefly.
+func (s *Store) checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int
+	for attempt := 0; attempt < 50; attempt++ {
+		err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		if err != nil {
+			return fmt.Errorf("eventlog: checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("eventlog: checkpoint: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return errors.New("eventlog: checkpoint stayed busy; WAL not truncated")
+}
+
+// Key returns the stored key of a call, or nil if there is none.
+func (s *Store) Key(ctx context.Context, callID string) ([]byte, error) {
+	var key []byte
+	err := s.db.QueryRowContext(ctx, `SELECT key FROM call_keys WHERE call_id = ?`, callID).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: key for call %s: %w", callID, err)
+	}
+	return key, nil
+}
+
+// ActiveEvents returns, in log order, every event of every call that has
+// started and not ended: exactly what the projection needs at boot.
+func (s *Store) ActiveEvents(ctx context.Context) ([]Event, error) {
+	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason
+		FROM events WHERE call_id IN (
+			SELECT call_id FROM events WHERE kind = 'call_started'
+			EXCEPT SELECT call_id FROM events WHERE kind = 'call_ended')
+		ORDER BY seq`)
+}
+
+// CallEvents returns the events of one call in log order.
+func (s *Store) CallEvents(ctx context.Context, callID string) ([]Event, error) {
+	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason
+		FROM events WHERE call_id = ? ORDER BY seq`, callID)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: query: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var atMS int64
+		var kind, source string
+		if err := rows.Scan(&e.Seq, &atMS, &e.RoomID, &e.CallID, &kind, &e.Identity, &e.UserID,
+			&e.Name, &e.SID, &source, &e.LiveKitEventID, &e.Reason); err != nil {
+			return nil, fmt.Errorf("eventlog: scan: %w", err)
+		}
+		e.At, e.Kind, e.Source = time.UnixMilli(atMS), Kind(kind), Source(source)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("eventlog: query: %w", err)
+	}
+	return out, nil
+}

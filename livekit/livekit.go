@@ -1,0 +1,190 @@
+// Package livekit is everything this product says to a LiveKit server:
+// access tokens, RoomService calls and the naming of LiveKit rooms.
+package livekit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/livekit/protocol/auth"
+	lkproto "github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/twitchtv/twirp"
+)
+
+// roomPrefix marks LiveKit rooms that belong to this product.
+const roomPrefix = "chatto_"
+
+// RoomName is the LiveKit room of one call. It embeds the call id so a
+// LiveKit room left over from an ended call can never be mistaken for a
+// newer call in the same chat room.
+func RoomName(roomID, callID string) string {
+	return roomPrefix + roomID + "_" + callID
+}
+
+// ParseRoomName undoes RoomName. Call ids never contain '_', so the last
+// underscore separates them from room ids, which may.
+func ParseRoomName(name string) (roomID, callID string, ok bool) {
+	rest, found := strings.CutPrefix(name, roomPrefix)
+	if !found {
+		return "", "", false
+	}
+	i := strings.LastIndexByte(rest, '_')
+	if i <= 0 || i == len(rest)-1 {
+		return "", "", false
+	}
+	return rest[:i], rest[i+1:], true
+}
+
+// Options configures a Client.
+type Options struct {
+	// InternalURL is the http(s) address used for RoomService.
+	InternalURL string
+	APIKey      string
+	APISecret   string
+	TokenTTL    time.Duration
+	// Room settings applied when a call's LiveKit room is created.
+	MaxParticipants  int
+	EmptyTimeout     time.Duration
+	DepartureTimeout time.Duration
+	// CallTimeout bounds each RoomService request.
+	CallTimeout time.Duration
+}
+
+// Client mints tokens and talks to RoomService.
+type Client struct {
+	opt   Options
+	rooms *lksdk.RoomServiceClient
+}
+
+// New returns a Client. It does not contact LiveKit.
+func New(opt Options) *Client {
+	if opt.CallTimeout == 0 {
+		opt.CallTimeout = 5 * time.Second
+	}
+	return &Client{opt: opt, rooms: lksdk.NewRoomServiceClient(opt.InternalURL, opt.APIKey, opt.APISecret)}
+}
+
+// ErrRoomNotFound means LiveKit has no room of that name.
+var ErrRoomNotFound = errors.New("livekit: room not found")
+
+// TokenRequest describes who a token is for.
+type TokenRequest struct {
+	Room     string // LiveKit room name
+	Identity string
+	Name     string
+	// Metadata is the participant metadata (JSON: user id and name).
+	Metadata string
+}
+
+// Token mints a join token limited to one LiveKit room.
+func (c *Client) Token(req TokenRequest) (string, time.Time, error) {
+	expires := time.Now().Add(c.opt.TokenTTL)
+	at := auth.NewAccessToken(c.opt.APIKey, c.opt.APISecret).
+		SetIdentity(req.Identity).
+		SetName(req.Name).
+		SetMetadata(req.Metadata).
+		SetValidFor(c.opt.TokenTTL).
+		SetVideoGrant(&auth.VideoGrant{
+			RoomJoin:     true,
+			Room:         req.Room,
+			CanPublish:   ptr(true),
+			CanSubscribe: ptr(true),
+			// Participants may not rename themselves: the name shown is
+			// the one the host vouched for.
+			CanUpdateOwnMetadata: ptr(false),
+		})
+	jwt, err := at.ToJWT()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("livekit: sign token: %w", err)
+	}
+	return jwt, expires, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// CreateRoom creates a call's room with the configured limits. Creating a
+// room that exists is not an error in LiveKit.
+func (c *Client) CreateRoom(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	_, err := c.rooms.CreateRoom(ctx, &lkproto.CreateRoomRequest{
+		Name:             name,
+		MaxParticipants:  uint32(c.opt.MaxParticipants),
+		EmptyTimeout:     uint32(c.opt.EmptyTimeout / time.Second),
+		DepartureTimeout: uint32(c.opt.DepartureTimeout / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("livekit: create room %s: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteRoom removes a room and disconnects anyone still in it. A room
+// that is already gone is not an error.
+func (c *Client) DeleteRoom(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	_, err := c.rooms.DeleteRoom(ctx, &lkproto.DeleteRoomRequest{Room: name})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("livekit: delete room %s: %w", name, err)
+	}
+	return nil
+}
+
+// RemoveParticipant disconnects one identity. Absent is not an error.
+func (c *Client) RemoveParticipant(ctx context.Context, room, identity string) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	_, err := c.rooms.RemoveParticipant(ctx, &lkproto.RoomParticipantIdentity{Room: room, Identity: identity})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("livekit: remove %s from %s: %w", identity, room, err)
+	}
+	return nil
+}
+
+// Rooms returns the names of this product's rooms that LiveKit has now.
+func (c *Client) Rooms(ctx context.Context) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	resp, err := c.rooms.ListRooms(ctx, &lkproto.ListRoomsRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("livekit: list rooms: %w", err)
+	}
+	out := make(map[string]bool)
+	for _, r := range resp.GetRooms() {
+		if strings.HasPrefix(r.GetName(), roomPrefix) {
+			out[r.GetName()] = true
+		}
+	}
+	return out, nil
+}
+
+// Participants lists who is connected to a room, or ErrRoomNotFound.
+// Participants that LiveKit already marks disconnected are left out.
+func (c *Client) Participants(ctx context.Context, room string) ([]*lkproto.ParticipantInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	resp, err := c.rooms.ListParticipants(ctx, &lkproto.ListParticipantsRequest{Room: room})
+	if isNotFound(err) {
+		return nil, ErrRoomNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("livekit: list participants of %s: %w", room, err)
+	}
+	out := resp.GetParticipants()[:0]
+	for _, p := range resp.GetParticipants() {
+		if p.GetState() != lkproto.ParticipantInfo_DISCONNECTED {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func isNotFound(err error) bool {
+	var terr twirp.Error
+	return errors.As(err, &terr) && terr.Code() == twirp.NotFound
+}
