@@ -49,9 +49,10 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// writeError renders err as the JSON error shape. Internal errors are
+// WriteError renders err as the JSON error shape; hosts use it so their
+// routes answer in the same shape. Internal errors are
 // logged with their detail and returned without it.
-func writeError(c echo.Context, log *slog.Logger, err error) error {
+func WriteError(c echo.Context, log *slog.Logger, err error) error {
 	err = asDomain(err)
 	code := ErrorCode(err)
 	status, ok := statusOf[code]
@@ -71,7 +72,7 @@ func writeError(c echo.Context, log *slog.Logger, err error) error {
 func handle(log *slog.Logger, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := h(c); err != nil {
-			return writeError(c, log, err)
+			return WriteError(c, log, err)
 		}
 		return nil
 	}

@@ -1,0 +1,113 @@
+// Command chatto runs the standalone chat server with voice and video
+// calls.
+//
+//	chatto dev            start a loopback LiveKit, then serve (the quick start)
+//	chatto serve          serve with the LiveKit configured in chatto.toml / env
+//	chatto livekit-yaml   print the webhook block for livekit.yaml
+//	chatto check-config   load and validate the configuration, then exit
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/chattocalls/chatto/internal/config"
+	"github.com/chattocalls/chatto/internal/lkserver"
+	"github.com/chattocalls/chatto/internal/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "chatto:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("chatto "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", defaultConfigPath(), "path to chatto.toml (empty: defaults and CHATTO_* env only)")
+	lkPort := fs.Int("livekit-port", 7880, "dev: LiveKit signalling port on 127.0.0.1")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	switch cmd {
+	case "check-config":
+		log.Info("configuration is valid", "config", cfg)
+		return nil
+	case "livekit-yaml":
+		fmt.Fprint(stdout, cfg.LiveKitYAML())
+		return nil
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "dev":
+		return dev(ctx, cfg, *lkPort, log)
+	}
+	return fmt.Errorf("unknown command %q (want serve, dev, livekit-yaml or check-config)", cmd)
+}
+
+func defaultConfigPath() string {
+	if _, err := os.Stat("chatto.toml"); err == nil {
+		return "chatto.toml"
+	}
+	return ""
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	log.Info("starting", "config", cfg)
+	m := server.New(cfg, log)
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return m.Close()
+}
+
+// dev builds (once) and starts the pinned livekit-server on loopback with
+// a fresh key pair and webhooks pointed at this server, then serves.
+func dev(ctx context.Context, cfg config.Config, port int, log *slog.Logger) error {
+	secret := make([]byte, 24)
+	rand.Read(secret)
+	lk := &cfg.LiveKit
+	lk.Enabled, lk.APIKey, lk.APISecret = true, "devkey", hex.EncodeToString(secret)
+	log.Info("starting livekit-server on loopback (first run builds it, ~3 min)", "version", lkserver.Version, "port", port)
+	srv, err := lkserver.Start(ctx, lkserver.Options{
+		APIKey: lk.APIKey, APISecret: lk.APISecret, WebhookURLs: []string{lk.WebhookURL},
+		Port: port, Stderr: os.Stderr,
+	})
+	if err != nil {
+		return fmt.Errorf("start livekit-server: %w", err)
+	}
+	defer srv.Stop()
+	lk.URL, lk.InternalURL = srv.URL(), srv.HTTPURL()
+	if err := lk.Validate(); err != nil {
+		return err
+	}
+	err = serve(ctx, cfg, log)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,363 @@
+// Package host is the standalone server's embedded chat host: SQLite
+// users, rooms, memberships, sessions and a room timeline, plus the
+// realtime stream. It implements chatto.Host.
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/chattocalls/chatto/chatto"
+	"github.com/chattocalls/chatto/eventlog"
+)
+
+//go:embed schema.sql
+var schema string
+
+// SessionCookie is the cookie that carries a session token.
+const SessionCookie = "chatto_session"
+
+// Host is the embedded chat host.
+type Host struct {
+	db  *sql.DB
+	hub *Hub
+	log *slog.Logger
+}
+
+// Open opens the host tables in the SQLite file at path (the same file the
+// event log uses; each keeps its own tables) and seeds the demo data into
+// an empty database.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Host, error) {
+	db, err := sql.Open("sqlite", eventlog.DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("host: open %s: %w", path, err)
+	}
+	// One connection: writes are rare here, and it keeps to SQLite's
+	// single-writer model without busy retries.
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("host: migrate %s: %w", path, err)
+	}
+	h := &Host{db: db, hub: NewHub(), log: log}
+	if err := h.seed(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// EndStreams ends every realtime stream; clients reconnect elsewhere.
+func (h *Host) EndStreams() { h.hub.Close() }
+
+// Close ends the streams and closes the database.
+func (h *Host) Close() error {
+	h.hub.Close()
+	return h.db.Close()
+}
+
+// DemoPassword is the password of every seeded demo user.
+const DemoPassword = "demo"
+
+// Demo data: a group room, a direct room, and a user (dave) who is not in
+// "general", so non-member behaviour can be tried by hand.
+var (
+	demoUsers = [][2]string{{"alice", "Alice"}, {"bob", "Bob"}, {"carol", "Carol"}, {"dave", "Dave"}}
+	demoRooms = []struct {
+		id, name, kind string
+		members        []string
+	}{
+		{"general", "General", chatto.RoomGroup, []string{"alice", "bob", "carol"}},
+		{"alice-bob", "Alice & Bob", chatto.RoomDirect, []string{"alice", "bob"}},
+		{"design", "Design", chatto.RoomGroup, []string{"bob", "carol", "dave"}},
+	}
+)
+
+func (h *Host) seed(ctx context.Context) error {
+	var n int
+	if err := h.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return fmt.Errorf("host: count users: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(DemoPassword), bcrypt.MinCost)
+	if err != nil {
+		return fmt.Errorf("host: hash demo password: %w", err)
+	}
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("host: seed: %w", err)
+	}
+	defer tx.Rollback()
+	for _, u := range demoUsers {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, name, password_hash) VALUES (?, ?, ?)`, u[0], u[1], hash); err != nil {
+			return fmt.Errorf("host: seed user %s: %w", u[0], err)
+		}
+	}
+	for _, r := range demoRooms {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rooms (id, name, kind) VALUES (?, ?, ?)`, r.id, r.name, r.kind); err != nil {
+			return fmt.Errorf("host: seed room %s: %w", r.id, err)
+		}
+		for _, m := range r.members {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO members (room_id, user_id) VALUES (?, ?)`, r.id, m); err != nil {
+				return fmt.Errorf("host: seed member %s of %s: %w", m, r.id, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("host: seed: %w", err)
+	}
+	h.log.Info("seeded demo data", "users", len(demoUsers), "rooms", len(demoRooms), "password", DemoPassword)
+	return nil
+}
+
+// Login checks a password and opens a session, returning its token.
+func (h *Host) Login(ctx context.Context, userID, password string) (string, error) {
+	var hash []byte
+	err := h.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", chatto.Errorf(chatto.EUNAUTHORIZED, "unknown user or wrong password")
+	}
+	if err != nil {
+		return "", fmt.Errorf("host: login %s: %w", userID, err)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
+		return "", chatto.Errorf(chatto.EUNAUTHORIZED, "unknown user or wrong password")
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	if _, err := h.db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_ms) VALUES (?, ?, ?)`,
+		hashToken(token), userID, time.Now().UnixMilli()); err != nil {
+		return "", fmt.Errorf("host: open session for %s: %w", userID, err)
+	}
+	return token, nil
+}
+
+// Logout ends a session.
+func (h *Host) Logout(ctx context.Context, token string) error {
+	if _, err := h.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+		return fmt.Errorf("host: logout: %w", err)
+	}
+	return nil
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// tokenOf reads the session token from "Authorization: Bearer" or the
+// session cookie.
+func tokenOf(r *http.Request) string {
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(v)
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// Caller implements chatto.Host. The device id is derived from the
+// session token's hash, so it is stable per session and reveals nothing.
+func (h *Host) Caller(r *http.Request) (chatto.Caller, error) {
+	token := tokenOf(r)
+	if token == "" {
+		return chatto.Caller{}, chatto.Errorf(chatto.EUNAUTHORIZED, "sign in first")
+	}
+	th := hashToken(token)
+	var c chatto.Caller
+	err := h.db.QueryRowContext(r.Context(), `SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ?`, th).Scan(&c.UserID, &c.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chatto.Caller{}, chatto.Errorf(chatto.EUNAUTHORIZED, "session expired or unknown; sign in again")
+	}
+	if err != nil {
+		return chatto.Caller{}, fmt.Errorf("host: resolve session: %w", err)
+	}
+	c.DeviceID = "s" + th[:15]
+	return c, nil
+}
+
+// IsMember implements chatto.Host.
+func (h *Host) IsMember(ctx context.Context, roomID, userID string) (bool, error) {
+	var one int
+	err := h.db.QueryRowContext(ctx, `SELECT 1 FROM members WHERE room_id = ? AND user_id = ?`, roomID, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("host: membership: %w", err)
+	}
+	return true, nil
+}
+
+// Room implements chatto.Host.
+func (h *Host) Room(ctx context.Context, roomID string) (chatto.Room, error) {
+	r := chatto.Room{ID: roomID}
+	err := h.db.QueryRowContext(ctx, `SELECT kind FROM rooms WHERE id = ?`, roomID).Scan(&r.Kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, chatto.Errorf(chatto.ENOTFOUND, "no such room")
+	}
+	if err != nil {
+		return r, fmt.Errorf("host: room %s: %w", roomID, err)
+	}
+	r.Members, err = h.members(ctx, roomID)
+	return r, err
+}
+
+func (h *Host) members(ctx context.Context, roomID string) ([]string, error) {
+	rows, err := h.db.QueryContext(ctx, `SELECT user_id FROM members WHERE room_id = ? ORDER BY user_id`, roomID)
+	if err != nil {
+		return nil, fmt.Errorf("host: members of %s: %w", roomID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("host: members of %s: %w", roomID, err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Message is one entry of a room timeline.
+type Message struct {
+	Seq    int64          `json:"seq"`
+	ID     string         `json:"id"`
+	RoomID string         `json:"room_id"`
+	UserID string         `json:"user_id,omitempty"`
+	Kind   string         `json:"kind"` // "text" or "notice"
+	Body   string         `json:"body"`
+	Notice *chatto.Notice `json:"notice,omitempty"`
+	At     time.Time      `json:"at"`
+}
+
+// PostNotice implements chatto.Host: the notice becomes a timeline entry
+// (once per notice id) and is pushed to the room's members.
+func (h *Host) PostNotice(ctx context.Context, n chatto.Notice) error {
+	raw, err := json.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("host: encode notice: %w", err)
+	}
+	m := Message{ID: n.ID, RoomID: n.RoomID, Kind: "notice", Body: n.Text, Notice: &n, At: n.At}
+	return h.insertMessage(ctx, m, string(raw))
+}
+
+// PostText adds a user's text message to a room.
+func (h *Host) PostText(ctx context.Context, roomID, userID, text string) (Message, error) {
+	raw := make([]byte, 12)
+	rand.Read(raw)
+	m := Message{ID: hex.EncodeToString(raw), RoomID: roomID, UserID: userID, Kind: "text", Body: text, At: time.Now()}
+	return m, h.insertMessage(ctx, m, "")
+}
+
+func (h *Host) insertMessage(ctx context.Context, m Message, notice string) error {
+	res, err := h.db.ExecContext(ctx, `INSERT INTO messages (id, room_id, user_id, kind, body, notice, at_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		m.ID, m.RoomID, m.UserID, m.Kind, m.Body, notice, m.At.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("host: store message in %s: %w", m.RoomID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // already stored: a notice re-sent after a retry
+	}
+	m.Seq, _ = res.LastInsertId()
+	members, err := h.members(ctx, m.RoomID)
+	if err != nil {
+		return err
+	}
+	h.hub.Send(members, "message.created", m)
+	return nil
+}
+
+// Messages returns the latest limit messages of a room, oldest first.
+func (h *Host) Messages(ctx context.Context, roomID string, limit int) ([]Message, error) {
+	rows, err := h.db.QueryContext(ctx, `SELECT seq, id, room_id, user_id, kind, body, notice, at_ms FROM
+		(SELECT * FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`, roomID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("host: messages of %s: %w", roomID, err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var notice string
+		var atMS int64
+		if err := rows.Scan(&m.Seq, &m.ID, &m.RoomID, &m.UserID, &m.Kind, &m.Body, &notice, &atMS); err != nil {
+			return nil, fmt.Errorf("host: messages of %s: %w", roomID, err)
+		}
+		m.At = time.UnixMilli(atMS)
+		if notice != "" {
+			m.Notice = new(chatto.Notice)
+			if err := json.Unmarshal([]byte(notice), m.Notice); err != nil {
+				return nil, fmt.Errorf("host: decode notice %s: %w", m.ID, err)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// RoomSummary is a room as the room list shows it.
+type RoomSummary struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Kind    string   `json:"kind"`
+	Members []string `json:"members"`
+}
+
+// RoomsOf lists the rooms a user belongs to.
+func (h *Host) RoomsOf(ctx context.Context, userID string) ([]RoomSummary, error) {
+	rows, err := h.db.QueryContext(ctx, `SELECT r.id, r.name, r.kind FROM rooms r JOIN members m ON m.room_id = r.id
+		WHERE m.user_id = ? ORDER BY r.name`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("host: rooms of %s: %w", userID, err)
+	}
+	out := []RoomSummary{}
+	for rows.Next() {
+		var r RoomSummary
+		if err := rows.Scan(&r.ID, &r.Name, &r.Kind); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("host: rooms of %s: %w", userID, err)
+		}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("host: rooms of %s: %w", userID, err)
+	}
+	for i := range out {
+		if out[i].Members, err = h.members(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Publish implements chatto.Host.
+func (h *Host) Publish(_ context.Context, userIDs []string, ev chatto.RealtimeEvent) error {
+	h.hub.Send(userIDs, ev.Type, ev)
+	return nil
+}
+
+// Ping checks the database.
+func (h *Host) Ping(ctx context.Context) error { return h.db.PingContext(ctx) }

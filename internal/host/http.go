@@ -1,0 +1,175 @@
+package host
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/chattocalls/chatto/chatto"
+)
+
+// Mount registers the host's own routes: sign-in, rooms, timeline and the
+// realtime stream. writeErr renders errors in the plugin's error shape.
+func (h *Host) Mount(e *echo.Echo, writeErr func(echo.Context, error) error) {
+	wrap := func(fn echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := fn(c); err != nil {
+				return writeErr(c, err)
+			}
+			return nil
+		}
+	}
+	e.POST("/api/login", wrap(h.login))
+	e.POST("/api/logout", wrap(h.logout))
+	e.GET("/api/me", wrap(h.authed(h.me)))
+	e.GET("/api/rooms", wrap(h.authed(h.rooms)))
+	e.GET("/api/rooms/:room/messages", wrap(h.authed(h.messages)))
+	e.POST("/api/rooms/:room/messages", wrap(h.authed(h.postMessage)))
+	e.GET("/api/events", wrap(h.authed(h.events)))
+}
+
+func (h *Host) authed(fn func(echo.Context, chatto.Caller) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		caller, err := h.Caller(c.Request())
+		if err != nil {
+			return err
+		}
+		return fn(c, caller)
+	}
+}
+
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return chatto.Errorf(chatto.EINVALID, "request body must be valid JSON: %v", err)
+	}
+	return nil
+}
+
+func (h *Host) login(c echo.Context) error {
+	var req struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	token, err := h.Login(c.Request().Context(), req.User, req.Password)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		// Strict keeps other sites from riding the cookie into the
+		// POST endpoints (CSRF).
+		SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https",
+		MaxAge: int((30 * 24 * time.Hour).Seconds()),
+	})
+	return c.JSON(http.StatusOK, map[string]string{"token": token, "user_id": req.User})
+}
+
+func (h *Host) logout(c echo.Context) error {
+	if t := tokenOf(c.Request()); t != "" {
+		if err := h.Logout(c.Request().Context(), t); err != nil {
+			return err
+		}
+	}
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Host) me(c echo.Context, caller chatto.Caller) error {
+	return c.JSON(http.StatusOK, map[string]string{"id": caller.UserID, "name": caller.Name, "device_id": caller.DeviceID})
+}
+
+func (h *Host) rooms(c echo.Context, caller chatto.Caller) error {
+	rooms, err := h.RoomsOf(c.Request().Context(), caller.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rooms)
+}
+
+func (h *Host) member(c echo.Context, caller chatto.Caller) error {
+	ok, err := h.IsMember(c.Request().Context(), c.Param("room"), caller.UserID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return chatto.Errorf(chatto.EFORBIDDEN, "you are not a member of this room")
+	}
+	return nil
+}
+
+func (h *Host) messages(c echo.Context, caller chatto.Caller) error {
+	if err := h.member(c, caller); err != nil {
+		return err
+	}
+	msgs, err := h.Messages(c.Request().Context(), c.Param("room"), 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, msgs)
+}
+
+func (h *Host) postMessage(c echo.Context, caller chatto.Caller) error {
+	if err := h.member(c, caller); err != nil {
+		return err
+	}
+	var req struct {
+		Text string `json:"text"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	text := strings.TrimSpace(req.Text)
+	if text == "" || len(text) > 4000 {
+		return chatto.Errorf(chatto.EINVALID, "text must be 1-4000 characters")
+	}
+	m, err := h.PostText(c.Request().Context(), c.Param("room"), caller.UserID, text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// events streams realtime events as Server-Sent Events until the client
+// goes away or the server shuts down.
+func (h *Host) events(c echo.Context, caller chatto.Caller) error {
+	ch, cancel := h.hub.Subscribe(caller.UserID)
+	defer cancel()
+	w := c.Response()
+	rc := http.NewResponseController(w)
+	// The server's write timeout is for ordinary requests; a stream lives
+	// as long as the page.
+	_ = rc.SetWriteDeadline(time.Time{})
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n: connected\n\n")
+	w.Flush()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.Request().Context().Done():
+			return nil
+		case f, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", f.Type, f.Data)
+			w.Flush()
+		case <-ping.C:
+			fmt.Fprint(w, ": ping\n\n")
+			w.Flush()
+		}
+	}
+}
