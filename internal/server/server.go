@@ -32,6 +32,7 @@ type Main struct {
 	store  *eventlog.Store
 	host   *host.Host
 	plugin *chatto.Plugin
+	echo   *echo.Echo
 	ln     net.Listener
 	srv    *http.Server
 	cancel context.CancelFunc
@@ -75,6 +76,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.host.Mount(e, func(c echo.Context, err error) error { return chatto.WriteError(c, m.Log, err) })
 	e.GET("/healthz", m.healthz)
 	web.Mount(e)
+	m.echo = e
 
 	if m.ln, err = net.Listen("tcp", cfg.Webserver.Listen); err != nil {
 		return fmt.Errorf("server: listen on %s (webserver.listen): %w", cfg.Webserver.Listen, err)
@@ -108,6 +110,12 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 
 // Plugin returns the calls plugin.
 func (m *Main) Plugin() *chatto.Plugin { return m.plugin }
+
+// Handler is the server's HTTP handler; benchmarks call it in-process.
+func (m *Main) Handler() http.Handler { return m.echo }
+
+// Store returns the event log.
+func (m *Main) Store() *eventlog.Store { return m.store }
 
 // Host returns the embedded host.
 func (m *Main) Host() *host.Host { return m.host }
