@@ -97,4 +97,3 @@ func BenchmarkWebhookVerifyFloor(b *testing.B) {
 		}
 	}
 }
-
