@@ -1,7 +1,9 @@
 -- The event log. Rows are facts; the triggers below make the table
 -- append-only so no code path can rewrite history.
 CREATE TABLE IF NOT EXISTS events (
-	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+	-- No AUTOINCREMENT: rows are never deleted, so the rowid already only
+	-- grows, and AUTOINCREMENT would write sqlite_sequence on every append.
+	seq         INTEGER PRIMARY KEY,
 	at_ms       INTEGER NOT NULL,
 	room_id     TEXT    NOT NULL,
 	call_id     TEXT    NOT NULL,
@@ -15,7 +17,10 @@ CREATE TABLE IF NOT EXISTS events (
 	reason      TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_call ON events (call_id, seq);
-CREATE INDEX IF NOT EXISTS events_kind ON events (kind, call_id);
+-- Only call boundaries are indexed by kind; boot looks for calls that
+-- started and did not end, and joins/leaves never pay for this index.
+CREATE INDEX IF NOT EXISTS events_started ON events (call_id) WHERE kind = 'call_started';
+CREATE INDEX IF NOT EXISTS events_ended ON events (call_id) WHERE kind = 'call_ended';
 
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN

@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -36,6 +38,12 @@ type Host struct {
 	db  *sql.DB
 	hub *Hub
 	log *slog.Logger
+
+	// Rooms and memberships never change at runtime in this host, so they
+	// are read once; every call request asks about membership.
+	roomCache map[string]chatto.Room
+	// sessions caches resolved sessions by token hash.
+	sessions sync.Map // string -> chatto.Caller
 }
 
 // Open opens the host tables in the SQLite file at path (the same file the
@@ -55,6 +63,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Host, error) {
 	}
 	h := &Host{db: db, hub: NewHub(), log: log}
 	if err := h.seed(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := h.loadRooms(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -126,6 +138,26 @@ func (h *Host) seed(ctx context.Context) error {
 	return nil
 }
 
+func (h *Host) loadRooms(ctx context.Context) error {
+	rows, err := h.db.QueryContext(ctx, `SELECT r.id, r.kind, m.user_id FROM rooms r
+		JOIN members m ON m.room_id = r.id ORDER BY r.id, m.user_id`)
+	if err != nil {
+		return fmt.Errorf("host: load rooms: %w", err)
+	}
+	defer rows.Close()
+	h.roomCache = make(map[string]chatto.Room)
+	for rows.Next() {
+		var id, kind, user string
+		if err := rows.Scan(&id, &kind, &user); err != nil {
+			return fmt.Errorf("host: load rooms: %w", err)
+		}
+		r := h.roomCache[id]
+		r.ID, r.Kind, r.Members = id, kind, append(r.Members, user)
+		h.roomCache[id] = r
+	}
+	return rows.Err()
+}
+
 // Login checks a password and opens a session, returning its token.
 func (h *Host) Login(ctx context.Context, userID, password string) (string, error) {
 	var hash []byte
@@ -151,7 +183,9 @@ func (h *Host) Login(ctx context.Context, userID, password string) (string, erro
 
 // Logout ends a session.
 func (h *Host) Logout(ctx context.Context, token string) error {
-	if _, err := h.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+	th := hashToken(token)
+	h.sessions.Delete(th)
+	if _, err := h.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, th); err != nil {
 		return fmt.Errorf("host: logout: %w", err)
 	}
 	return nil
@@ -182,6 +216,9 @@ func (h *Host) Caller(r *http.Request) (chatto.Caller, error) {
 		return chatto.Caller{}, chatto.Errorf(chatto.EUNAUTHORIZED, "sign in first")
 	}
 	th := hashToken(token)
+	if c, ok := h.sessions.Load(th); ok {
+		return c.(chatto.Caller), nil
+	}
 	var c chatto.Caller
 	err := h.db.QueryRowContext(r.Context(), `SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ?`, th).Scan(&c.UserID, &c.Name)
@@ -192,51 +229,27 @@ func (h *Host) Caller(r *http.Request) (chatto.Caller, error) {
 		return chatto.Caller{}, fmt.Errorf("host: resolve session: %w", err)
 	}
 	c.DeviceID = "s" + th[:15]
+	h.sessions.Store(th, c)
 	return c, nil
 }
 
 // IsMember implements chatto.Host.
-func (h *Host) IsMember(ctx context.Context, roomID, userID string) (bool, error) {
-	var one int
-	err := h.db.QueryRowContext(ctx, `SELECT 1 FROM members WHERE room_id = ? AND user_id = ?`, roomID, userID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("host: membership: %w", err)
-	}
-	return true, nil
+func (h *Host) IsMember(_ context.Context, roomID, userID string) (bool, error) {
+	return slices.Contains(h.roomCache[roomID].Members, userID), nil
 }
 
 // Room implements chatto.Host.
-func (h *Host) Room(ctx context.Context, roomID string) (chatto.Room, error) {
-	r := chatto.Room{ID: roomID}
-	err := h.db.QueryRowContext(ctx, `SELECT kind FROM rooms WHERE id = ?`, roomID).Scan(&r.Kind)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, chatto.Errorf(chatto.ENOTFOUND, "no such room")
+func (h *Host) Room(_ context.Context, roomID string) (chatto.Room, error) {
+	r, ok := h.roomCache[roomID]
+	if !ok {
+		return chatto.Room{ID: roomID}, chatto.Errorf(chatto.ENOTFOUND, "no such room")
 	}
-	if err != nil {
-		return r, fmt.Errorf("host: room %s: %w", roomID, err)
-	}
-	r.Members, err = h.members(ctx, roomID)
-	return r, err
+	return r, nil
 }
 
 func (h *Host) members(ctx context.Context, roomID string) ([]string, error) {
-	rows, err := h.db.QueryContext(ctx, `SELECT user_id FROM members WHERE room_id = ? ORDER BY user_id`, roomID)
-	if err != nil {
-		return nil, fmt.Errorf("host: members of %s: %w", roomID, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("host: members of %s: %w", roomID, err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	r, err := h.Room(ctx, roomID)
+	return r.Members, err
 }
 
 // Message is one entry of a room timeline.
