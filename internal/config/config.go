@@ -1,0 +1,285 @@
+// Package config loads the settings chatto runs with: defaults set in code,
+// overridden by a TOML file, overridden by CHATTO_* environment variables.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/chattocalls/chatto/chatto"
+)
+
+// Config is the whole of chatto.toml. Each section is a struct whose TOML
+// key comes from its toml tag and whose environment variable is
+// CHATTO_<SECTION>_<KEY>, e.g. livekit.api_key is CHATTO_LIVEKIT_API_KEY.
+//
+// Only the section fields carry envconfig tags. On a leaf field an
+// envconfig tag would also make envconfig fall back to the unprefixed
+// variable, so a tag "path" would read $PATH; leaf fields therefore name
+// their variable through split_words instead.
+type Config struct {
+	Webserver Webserver     `toml:"webserver" envconfig:"webserver"`
+	Database  Database      `toml:"database" envconfig:"database"`
+	LiveKit   chatto.Config `toml:"livekit" envconfig:"livekit"`
+}
+
+// Webserver is the [webserver] section.
+type Webserver struct {
+	// URL is the public base URL browsers use to reach chatto. Links and
+	// the default LiveKit webhook URL are built from it.
+	URL string `toml:"url" split_words:"true"`
+	// Listen is the host:port the HTTP server binds to.
+	Listen string `toml:"listen" split_words:"true"`
+}
+
+// Database is the [database] section.
+type Database struct {
+	// Path is the SQLite database file, relative to the working directory
+	// unless absolute.
+	Path string `toml:"path" split_words:"true"`
+}
+
+// New returns the defaults. They serve a single machine on loopback with
+// calls disabled, so an empty config file is a working one.
+func New() Config {
+	return Config{
+		Webserver: Webserver{
+			URL:    "http://127.0.0.1:8080",
+			Listen: "127.0.0.1:8080",
+		},
+		Database: Database{
+			Path: "data/chatto.db",
+		},
+		LiveKit: chatto.NewConfig(),
+	}
+}
+
+// The secret is never echoed: not in our own errors, not in errors from
+// the decoders we wrap, not in logs.
+const (
+	secretKey = "livekit.api_secret"
+	secretEnv = "CHATTO_LIVEKIT_API_SECRET"
+)
+
+// Load returns New overridden by the TOML file at path (none if path is
+// "") and then by CHATTO_* variables from the process environment, with
+// derived settings filled in and everything validated. Errors name the
+// TOML key or environment variable at fault.
+func Load(path string) (Config, error) {
+	c := New()
+	if path != "" {
+		if err := c.decodeFile(path); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := c.processEnv(); err != nil {
+		return Config{}, err
+	}
+	c.normalize()
+	if err := c.validate(); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// decodeFile decodes strictly: a misspelt key would otherwise be silently
+// ignored and the default used in its place.
+func (c *Config) decodeFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// The *PathError already names the path.
+		return fmt.Errorf("config: %w", err)
+	}
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		return decodeError(path, err)
+	}
+	if keys := unknownKeys(md.Undecoded()); len(keys) > 0 {
+		quoted := make([]string, len(keys))
+		for i, k := range keys {
+			quoted[i] = strconv.Quote(k)
+		}
+		if len(keys) == 1 {
+			return fmt.Errorf("config: unknown key %s", quoted[0])
+		}
+		return fmt.Errorf("config: unknown keys %s", strings.Join(quoted, ", "))
+	}
+	return nil
+}
+
+// decodeError rewords a TOML error so it leads with the key. Type
+// mismatches are not ParseErrors, but BurntSushi/toml already names the key
+// in them ("last key ...") and never the value, so they are only wrapped.
+func decodeError(path string, err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	msg := pe.Message
+	if pe.LastKey == secretKey {
+		// Syntax errors quote the offending text, e.g. `expected value
+		// but found "<secret>"`.
+		msg = "invalid value (not shown, it may be the secret)"
+	}
+	if pe.LastKey == "" {
+		return fmt.Errorf("config: %s: line %d: %s", path, pe.Position.Line, msg)
+	}
+	return fmt.Errorf("config: %s: line %d: %s: %s", path, pe.Position.Line, pe.LastKey, msg)
+}
+
+// unknownKeys drops keys whose parent is itself unknown: an unknown
+// [table] would otherwise be reported once for every key inside it.
+func unknownKeys(undecoded []toml.Key) []string {
+	unknown := make(map[string]bool, len(undecoded))
+	for _, k := range undecoded {
+		unknown[k.String()] = true
+	}
+	var keys []string
+	for _, k := range undecoded {
+		if len(k) > 1 && unknown[k[:len(k)-1].String()] {
+			continue
+		}
+		keys = append(keys, k.String())
+	}
+	return keys
+}
+
+func (c *Config) processEnv() error {
+	err := envconfig.Process("chatto", c)
+	var pe *envconfig.ParseError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe) && pe.KeyName == secretEnv:
+		return fmt.Errorf("config: environment variable %s: invalid value (not shown)", pe.KeyName)
+	case errors.As(err, &pe):
+		return fmt.Errorf("config: environment variable %s: cannot use %q as %s: %w",
+			pe.KeyName, pe.Value, pe.TypeName, pe.Err)
+	}
+	return fmt.Errorf("config: environment: %w", err)
+}
+
+// normalize fills in settings derived from others. It runs after the
+// environment is applied so that, for example, CHATTO_WEBSERVER_URL also
+// moves the default webhook URL.
+func (c *Config) normalize() {
+	// Paths are appended to the base URL; a trailing slash would double up.
+	c.Webserver.URL = strings.TrimRight(c.Webserver.URL, "/")
+	if c.LiveKit.WebhookURL == "" {
+		c.LiveKit.WebhookURL = c.Webserver.URL + "/webhooks/livekit"
+	}
+	c.LiveKit.Normalize()
+}
+
+func (c Config) validate() error {
+	if err := checkBaseURL(c.Webserver.URL); err != nil {
+		return fmt.Errorf("webserver.url: %w", err)
+	}
+	if err := checkListen(c.Webserver.Listen); err != nil {
+		return fmt.Errorf("webserver.listen: %w", err)
+	}
+	if c.Database.Path == "" {
+		return errors.New("database.path: required")
+	}
+	return c.LiveKit.Validate()
+}
+
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		return fmt.Errorf("%q is not an absolute URL", raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("scheme %q is not http or https", u.Scheme)
+	case u.RawQuery != "" || u.Fragment != "":
+		// Paths are appended to it; a query or fragment would end up in
+		// the middle of every link.
+		return fmt.Errorf("%q must not have a query or fragment", raw)
+	}
+	return nil
+}
+
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %w", addr, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q: port %q is not a number 0..65535", addr, port)
+	}
+	return nil
+}
+
+// LiveKitYAML returns the webhook section an admin pastes into livekit.yaml
+// so that LiveKit posts room events to chatto, signed with the same API key.
+// It holds no secret: LiveKit looks the secret up by key in its own keys
+// section.
+func (c Config) LiveKitYAML() string {
+	return "webhook:\n" +
+		"  api_key: " + yamlString(c.LiveKit.APIKey) + "\n" +
+		"  urls:\n" +
+		"    - " + yamlString(c.LiveKit.WebhookURL) + "\n"
+}
+
+// yamlString leaves ordinary keys and URLs bare, as an admin would write
+// them, and double-quotes anything YAML might read as something else. Go's
+// quoting escapes are a subset of YAML's double-quoted escapes.
+func yamlString(s string) string {
+	if s == "" || !isAlnum(s[0]) || strings.Contains(s, ": ") {
+		return strconv.Quote(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && !strings.ContainsRune("-_.~:/?=&%+@", rune(s[i])) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+func isAlnum(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9'
+}
+
+// LogValue implements slog.LogValuer so the effective settings can be
+// logged at startup without leaking the API secret; the secret shows only
+// whether it is set.
+func (c Config) LogValue() slog.Value {
+	lk := c.LiveKit
+	secret := ""
+	if lk.APISecret != "" {
+		secret = "[redacted]"
+	}
+	return slog.GroupValue(
+		slog.Group("webserver",
+			slog.String("url", c.Webserver.URL),
+			slog.String("listen", c.Webserver.Listen),
+		),
+		slog.Group("database",
+			slog.String("path", c.Database.Path),
+		),
+		slog.Group("livekit",
+			slog.Bool("enabled", lk.Enabled),
+			slog.String("url", lk.URL),
+			slog.String("internal_url", lk.InternalURL),
+			slog.String("api_key", lk.APIKey),
+			slog.String("api_secret", secret),
+			slog.String("webhook_url", lk.WebhookURL),
+			slog.Duration("token_ttl", lk.TokenTTL),
+			slog.Duration("reconcile_interval", lk.ReconcileInterval),
+			slog.Duration("join_grace", lk.JoinGrace),
+			slog.Int("max_participants", lk.MaxParticipants),
+			slog.Duration("empty_timeout", lk.EmptyTimeout),
+			slog.Duration("departure_timeout", lk.DepartureTimeout),
+			slog.Int64("webhook_max_bytes", lk.WebhookMaxBytes),
+		),
+	)
+}
