@@ -1,6 +1,7 @@
 package chatto_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -368,5 +369,39 @@ func TestDisabledCallsAnswerNull(t *testing.T) {
 	alice.Do("GET", "/api/calls/config", nil, &cc)
 	if cc.Enabled {
 		t.Fatal("client config says calls are enabled")
+	}
+}
+
+func TestUnreachableLiveKitNeverEndsCalls(t *testing.T) {
+	env := calltest.Start(t, func(c *config.Config) { c.LiveKit.JoinGrace = time.Second })
+	alice, bob := env.Login("alice"), env.Login("bob")
+	calltest.Connect(t, alice.Join("general", "a"))
+	calltest.Eventually(t, wait, "alice connected", connected(alice, "general", map[string]bool{"alice#a": true}))
+	bob.Join("general", "b") // pending; its grace runs out while LiveKit is down
+
+	// LiveKit vanishes without a word (a crash or a network cut), so its
+	// shutdown webhooks must not reach the server either.
+	env.Relay.Drop(func(string) bool { return true })
+	if err := env.LK.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Service().Reconcile(context.Background()); err == nil {
+		t.Fatal("reconcile against a stopped LiveKit reported success")
+	}
+	time.Sleep(3 * time.Second) // several grace checks fail meanwhile
+	if got := calltest.Identities(alice.Call("general")); len(got) != 2 {
+		t.Fatalf("participants changed while LiveKit was unreachable: %v", got)
+	}
+	st, raw := alice.Raw("GET", "/healthz", nil)
+	if st != 503 || !bytes.Contains(raw, []byte("reconcile_error")) {
+		t.Fatalf("healthz = %d %s, want 503 naming the reconcile error", st, raw)
+	}
+	if bytes.Contains(raw, []byte(calltest.APISecret)) {
+		t.Fatal("healthz leaks the API secret")
+	}
+	var e calltest.APIError
+	st, raw = env.Login("carol").Raw("POST", "/api/rooms/design/call/join", map[string]string{"device_id": "c"})
+	if json.Unmarshal(raw, &e); st != 503 || e.Error.Code != chatto.EUNAVAILABLE {
+		t.Fatalf("join with LiveKit down = %d %s, want 503 %s", st, raw, chatto.EUNAVAILABLE)
 	}
 }

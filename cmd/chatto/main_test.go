@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "chatto.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const secret = "a-secret-that-is-long-enough-0123456789"
+
+func TestInvalidConfigStopsStartupNamingTheKey(t *testing.T) {
+	cases := map[string]struct{ toml, want string }{
+		"unknown key":      {"[livekit]\nenabeld = true\n", "livekit.enabeld"},
+		"bad duration":     {"[livekit]\ntoken_ttl = \"soon\"\n", "livekit.token_ttl"},
+		"missing api key":  {"[livekit]\nenabled = true\nurl = \"ws://127.0.0.1:7880\"\napi_secret = \"" + secret + "\"\n", "livekit.api_key"},
+		"bad livekit url":  {"[livekit]\nenabled = true\nurl = \"localhost\"\napi_key = \"k\"\napi_secret = \"" + secret + "\"\n", "livekit.url"},
+		"bad listen":       {"[webserver]\nlisten = \"nonsense\"\n", "webserver.listen"},
+		"short api secret": {"[livekit]\nenabled = true\nurl = \"ws://127.0.0.1:7880\"\napi_key = \"k\"\napi_secret = \"tooshort\"\n", "livekit.api_secret"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), []string{"serve", "-config", writeConfig(t, tc.toml)}, &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want one naming %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "tooshort") {
+				t.Fatalf("error leaks the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestLiveKitYAMLPrintsWebhookBlockWithoutSecret(t *testing.T) {
+	p := writeConfig(t, "[webserver]\nurl = \"https://chat.example.com\"\n[livekit]\nenabled = true\nurl = \"wss://lk.example.com\"\napi_key = \"mykey\"\napi_secret = \""+secret+"\"\n")
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"livekit-yaml", "-config", p}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"webhook:", "api_key: mykey", "https://chat.example.com/webhooks/livekit"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("snippet lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got+errOut.String(), secret) {
+		t.Fatal("snippet contains the API secret")
+	}
+}
+
+func TestCheckConfigLogsWithoutSecret(t *testing.T) {
+	p := writeConfig(t, "[livekit]\nenabled = true\nurl = \"ws://127.0.0.1:7880\"\napi_key = \"k\"\napi_secret = \""+secret+"\"\n")
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"check-config", "-config", p}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "configuration is valid") || strings.Contains(errOut.String(), secret) {
+		t.Fatalf("check-config output:\n%s", errOut.String())
+	}
+}
