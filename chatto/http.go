@@ -36,8 +36,15 @@ func asDomain(err error) error {
 		return Errorf(EINVALID, "webhook body is not a LiveKit event")
 	}
 	var he *echo.HTTPError
-	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-		return Errorf(ETOOLARGE, "request body too large")
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusRequestEntityTooLarge:
+			return Errorf(ETOOLARGE, "request body too large")
+		case http.StatusNotFound:
+			return Errorf(ENOTFOUND, "no such endpoint")
+		case http.StatusMethodNotAllowed:
+			return Errorf(EINVALID, "method not allowed on this endpoint")
+		}
 	}
 	return err
 }

@@ -214,6 +214,7 @@ func TestAccessIsLimitedToMembers(t *testing.T) {
 		{"unauthenticated list", anon, "GET", "/api/calls", nil, 401, chatto.EUNAUTHORIZED},
 		{"bad device id", alice, "POST", "/api/rooms/general/call/join", map[string]string{"device_id": "a#b"}, 400, chatto.EINVALID},
 		{"malformed body", alice, "POST", "/api/rooms/general/call/join", []byte("{"), 400, chatto.EINVALID},
+		{"unknown endpoint", alice, "GET", "/api/nope", nil, 404, chatto.ENOTFOUND},
 		{"refresh when not in call", alice, "POST", "/api/rooms/general/call/token", map[string]string{"device_id": "phone"}, 409, chatto.ENOTINCALL},
 	}
 	for _, tc := range cases {

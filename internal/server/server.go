@@ -72,6 +72,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// Echo's own errors (unknown route, wrong method) answer in the same
+	// shape as everything else.
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if !c.Response().Committed {
+			chatto.WriteError(c, m.Log, err)
+		}
+	}
 	m.plugin.Mount(e)
 	m.host.Mount(e, func(c echo.Context, err error) error { return chatto.WriteError(c, m.Log, err) })
 	e.GET("/healthz", m.healthz)
