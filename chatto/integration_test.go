@@ -406,3 +406,34 @@ func TestUnreachableLiveKitNeverEndsCalls(t *testing.T) {
 		t.Fatalf("join with LiveKit down = %d %s, want 503 %s", st, raw, chatto.EUNAVAILABLE)
 	}
 }
+
+func TestEventStreamCarriesCallUpdatesAndNotices(t *testing.T) {
+	env := calltest.Start(t)
+	alice, carol, dave := env.Login("alice"), env.Login("carol"), env.Login("dave")
+	carolEvents := calltest.Stream(t, env, carol)
+	daveEvents := calltest.Stream(t, env, dave)
+
+	alice.Join("general", "a")
+	alice.Leave("general", "a")
+
+	var got []string
+	deadline := time.After(wait)
+	for len(got) < 4 {
+		select {
+		case ev := <-carolEvents:
+			got = append(got, ev.Type)
+		case <-deadline:
+			t.Fatalf("carol's stream got %v, want start, notice, end, notice", got)
+		}
+	}
+	// The notice is posted before the call event of the same change.
+	want := []string{"message.created", "call.started", "message.created", "call.ended"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("carol's stream = %v, want %v", got, want)
+	}
+	select {
+	case ev := <-daveEvents:
+		t.Fatalf("dave, not in general, received %s", ev.Type)
+	case <-time.After(300 * time.Millisecond):
+	}
+}

@@ -19,6 +19,9 @@ var schema string
 // connection so every write is serialised and secure_delete applies to it.
 type Store struct {
 	db *sql.DB
+	// insert is prepared once: parsing the statement cost more than
+	// running it.
+	insert *sql.Stmt
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -34,7 +37,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: migrate %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	insert, err := db.PrepareContext(ctx, `INSERT INTO events
+		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
+	}
+	return &Store{db: db, insert: insert}, nil
 }
 
 // DSN is the modernc data source name with the house pragmas. secure_delete
@@ -52,7 +62,9 @@ func DSN(path string) string {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	return errors.Join(s.insert.Close(), s.db.Close())
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -82,15 +94,13 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	}
 	defer tx.Rollback()
 
+	insert := tx.StmtContext(ctx, s.insert)
 	out := make([]Event, len(b.Events))
 	for i, e := range b.Events {
 		if e.At.IsZero() {
 			e.At = time.Now()
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO events
-			(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
+		res, err := insert.ExecContext(ctx, e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
 			e.SID, string(e.Source), e.LiveKitEventID, e.Reason)
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)

@@ -5,6 +5,7 @@
 package calltest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -382,3 +384,48 @@ func FileContains(t testing.TB, db string, needle []byte) bool {
 
 // String helps failure messages.
 func (d Delivery) String() string { return fmt.Sprintf("%s→%d", d.Event, d.Status) }
+
+// StreamEvent is one Server-Sent Event.
+type StreamEvent struct {
+	Type string
+	Data string
+}
+
+// Stream opens the user's /api/events stream and delivers its events
+// until the test ends.
+func Stream(t testing.TB, e *Env, c *Client) <-chan StreamEvent {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.BaseURL+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		cancel()
+		t.Fatalf("open event stream: %v %v", err, resp)
+	}
+	out := make(chan StreamEvent, 64)
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		var ev StreamEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev.Type = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				ev.Data = strings.TrimPrefix(line, "data: ")
+			case line == "" && ev.Type != "":
+				select {
+				case out <- ev:
+				default:
+				}
+				ev = StreamEvent{}
+			}
+		}
+	}()
+	return out
+}
