@@ -30,6 +30,14 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN
 	SELECT RAISE(ABORT, 'events are append-only');
 END;
+-- INSERT OR REPLACE deletes the row it collides with without firing
+-- delete triggers (unless recursive_triggers is on), so an insert may not
+-- name a seq that is already taken.
+CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events
+WHEN NEW.seq IS NOT NULL AND EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq)
+BEGIN
+	SELECT RAISE(ABORT, 'events are append-only');
+END;
 
 -- Per-call E2EE keys live apart from the log so that ending a call can
 -- delete (and, with secure_delete, overwrite) them without touching facts.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -49,6 +50,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // DSN is the modernc data source name with the house pragmas. secure_delete
 // makes SQLite overwrite deleted content, which key shredding relies on.
+//
+// SQLite reads the DSN as a URI, where '?' and '#' end the path and '%'
+// starts an escape; unescaped, a path holding one of them silently opens
+// another file (and loses the pragmas), so they are percent-encoded.
 func DSN(path string) string {
 	q := url.Values{}
 	for _, p := range []string{
@@ -58,7 +63,7 @@ func DSN(path string) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path) + "?" + q.Encode()
 }
 
 // Close closes the database.
