@@ -29,10 +29,11 @@ CHATTO_LIVEKIT_SERVER_BIN=$(go run ./internal/lkserver/cmd/lkbuild)
 export CHATTO_LIVEKIT_SERVER_BIN
 echo "$CHATTO_LIVEKIT_SERVER_BIN"
 
-# ---- web client and browser: TO BE ADDED ----
-# Build the web client bundle (npm ci && esbuild) and install headless
-# chromium here, before the Go tests that drive a real browser.
-# ---- end web client and browser ----
+step "web client bundle matches its source (npm ci + esbuild)"
+bash scripts/web.sh --check
+
+step "chromium for the browser tests"
+bash scripts/install-chromium.sh
 
 step "go test"
 go test -race -count=1 -timeout 20m ./...

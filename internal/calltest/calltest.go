@@ -95,6 +95,13 @@ func Start(t testing.TB, opts ...Option) *Env {
 	return e
 }
 
+// Attach returns an Env for a server someone else started (the dev
+// command), good for Login and API calls.
+func Attach(t testing.TB, baseURL string) *Env { return &Env{t: t, BaseURL: baseURL} }
+
+// LogWriter sends output to the test log.
+func LogWriter(t testing.TB) io.Writer { return testWriter{t} }
+
 // StartServer boots the server (again) on the same database.
 func (e *Env) StartServer() {
 	e.t.Helper()

@@ -152,8 +152,16 @@ func (m *Main) Close() error {
 		m.host.EndStreams()
 	}
 	if m.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, m.srv.Shutdown(ctx))
+		// Give in-flight requests a grace window, then cut the rest off:
+		// every request is safe to retry (LiveKit retries webhooks that
+		// got no answer), so a slow one must not hold up a restart.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			m.Log.Warn("requests still running after 10s; closing their connections")
+			errs = append(errs, m.srv.Close())
+		} else {
+			errs = append(errs, err)
+		}
 		cancel()
 	}
 	m.wg.Wait()

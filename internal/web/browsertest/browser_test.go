@@ -1,0 +1,376 @@
+// Package browsertest drives the web client in a real headless Chromium
+// against the real server and a real LiveKit (calltest), with Chromium's
+// fake camera and microphone.
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/chattocalls/chatto/internal/calltest"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser;
+// scripts/install-chromium.sh installs it. CHATTO_CHROMIUM overrides it.
+const chromiumPath = "/usr/bin/chromium"
+
+// chromium returns the browser binary, failing the test (never skipping)
+// when it is missing: the browser suite is the only proof the client works.
+func chromium(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("CHATTO_CHROMIUM")
+	if p == "" {
+		p = chromiumPath
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("chromium not found at %s (%v): run `bash scripts/install-chromium.sh` or set CHATTO_CHROMIUM", p, err)
+	}
+	return p
+}
+
+// Browser is one Chromium process with its own profile, so each user has
+// their own cookies.
+type Browser struct {
+	t    *testing.T
+	name string
+	base string
+	ctx  context.Context // the first tab; cancelling it stops the browser
+	page *Page
+}
+
+// newBrowser starts Chromium with the flags that keep WebRTC on loopback
+// and give it fake media devices. It stops when the test ends.
+func newBrowser(t *testing.T, env *calltest.Env, name string) *Browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", "new"),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+		chromedp.WindowSize(1280, 860),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		defer ccancel()
+		chromedp.Cancel(cctx)
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout
+		t.Fatalf("start chromium for %s: %v", name, err)
+	}
+	b := &Browser{t: t, name: name, base: env.BaseURL, ctx: ctx}
+	b.page = newPage(t, name, env.BaseURL, ctx)
+	return b
+}
+
+// Page is one tab.
+type Page struct {
+	t    *testing.T
+	name string
+	base string
+	ctx  context.Context
+	log  *consoleLog
+}
+
+// consoleLog keeps a page's console warnings and errors for failure reports.
+type consoleLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// Page returns the browser's first tab.
+func (b *Browser) Page() *Page { return b.page }
+
+// withT returns the same tab reporting to another (sub)test.
+func (p *Page) withT(t *testing.T) *Page {
+	return &Page{t: t, name: p.name, base: p.base, ctx: p.ctx, log: p.log}
+}
+
+// NewTab opens another tab in the same profile (so signed in as the same
+// user), for test t.
+func (b *Browser) NewTab(t *testing.T, label string) (*Page, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open tab %s: %v", label, err)
+	}
+	return newPage(t, b.name+"/"+label, b.base, ctx), cancel
+}
+
+func newPage(t *testing.T, name, base string, ctx context.Context) *Page {
+	p := &Page{t: t, name: name, base: base, ctx: ctx, log: &consoleLog{}}
+	if os.Getenv("CHATTO_BROWSER_CONSOLE") != "" {
+		t.Cleanup(func() {
+			p.log.mu.Lock()
+			defer p.log.mu.Unlock()
+			t.Logf("%s console:\n  %s", name, strings.Join(p.log.lines, "\n  "))
+		})
+	}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleLog || m.Type == chromedp.ConsoleDebug || m.Type == chromedp.ConsoleInfo {
+				continue
+			}
+			p.log.mu.Lock()
+			if len(p.log.lines) < 200 {
+				p.log.lines = append(p.log.lines, fmt.Sprintf("%s: %s", m.Type, m.Text))
+			}
+			p.log.mu.Unlock()
+		}
+	}()
+	return p
+}
+
+// InjectBeforeLoad runs script in every document of this tab before the
+// page's own scripts.
+func (p *Page) InjectBeforeLoad(script string) {
+	p.t.Helper()
+	if _, err := chromedp.Call(p.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		p.t.Fatalf("%s: inject script: %v", p.name, err)
+	}
+}
+
+// do runs actions with a timeout, failing the test with what the page
+// knows about itself.
+func (p *Page) do(timeout time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.fail("%s: %v", what, err)
+	}
+}
+
+// fail ends the test with the page's debug state and console.
+func (p *Page) fail(format string, args ...any) {
+	p.t.Helper()
+	p.t.Fatalf("%s: %s\n%s", p.name, fmt.Sprintf(format, args...), p.diagnostics())
+}
+
+func (p *Page) diagnostics() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 3*time.Second)
+	defer cancel()
+	state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		call: window.__chattoDebug && window.__chattoDebug.call(),
+		tiles: window.__chattoDebug && window.__chattoDebug.tiles(),
+		calls: window.__chattoDebug && window.__chattoDebug.calls(),
+		error: (document.getElementById('call-error') || {}).textContent,
+		state: (document.getElementById('call-state-text') || {}).textContent,
+	})`))
+	p.log.mu.Lock()
+	defer p.log.mu.Unlock()
+	return fmt.Sprintf("page state: %s\nconsole (warnings and errors):\n  %s", state, strings.Join(p.log.lines, "\n  "))
+}
+
+// Eval evaluates a JavaScript expression and decodes its JSON value.
+func (p *Page) Eval(expr string, out any) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr))
+	if err != nil {
+		p.fail("evaluate %s: %v", expr, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			p.fail("decode %s = %s: %v", expr, raw, err)
+		}
+	}
+}
+
+// EvalString evaluates an expression that yields a string.
+func (p *Page) EvalString(expr string) string {
+	p.t.Helper()
+	var s string
+	p.Eval(expr, &s)
+	return s
+}
+
+// Wait polls a JavaScript condition until it is true.
+func (p *Page) Wait(timeout time.Duration, what, cond string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, timeout+2*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
+	if err != nil {
+		p.fail("waiting %s for %s (%s): %v", timeout, what, cond, err)
+	}
+}
+
+// Click clicks an element with a real mouse event (so it counts as a user
+// gesture, as media playback needs).
+func (p *Page) Click(sel string) {
+	p.t.Helper()
+	p.do(10*time.Second, "click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// Key types keys into the focused element, as a keyboard would.
+func (p *Page) Key(keys string) {
+	p.t.Helper()
+	p.do(5*time.Second, "press "+strconv.Quote(keys), chromedp.KeyEvent(keys))
+}
+
+// TabTo presses Tab until the element with the id has the focus.
+func (p *Page) TabTo(id string, max int) {
+	p.t.Helper()
+	for range max {
+		var focused string
+		p.Eval(`document.activeElement ? document.activeElement.id : ''`, &focused)
+		if focused == id {
+			return
+		}
+		p.Key("\t")
+	}
+	p.fail("#%s not reached with %d presses of Tab", id, max)
+}
+
+// SignIn opens the client and signs in as a demo user.
+func (p *Page) SignIn(user string) {
+	p.t.Helper()
+	p.do(20*time.Second, "sign in as "+user,
+		chromedp.Navigate(p.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#signin-user")),
+		chromedp.SendKeys(chromedp.CSS("#signin-user"), user),
+		chromedp.SendKeys(chromedp.CSS("#signin-password"), "demo"),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`.room-link[data-room="general"]`)),
+	)
+}
+
+// Open loads the client in a tab whose profile is already signed in.
+func (p *Page) Open() {
+	p.t.Helper()
+	p.do(20*time.Second, "open the client",
+		chromedp.Navigate(p.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`.room-link[data-room="general"]`)),
+	)
+}
+
+// OpenRoom opens a room from the room list.
+func (p *Page) OpenRoom(id string) {
+	p.t.Helper()
+	p.Click(fmt.Sprintf(`.room-link[data-room=%q]`, id))
+	p.Wait(10*time.Second, "room "+id+" open",
+		fmt.Sprintf(`location.hash === '#/rooms/%s' && !document.getElementById('room-view').hidden`, id))
+}
+
+// Join clicks Join and waits until the call is connected.
+func (p *Page) Join() {
+	p.t.Helper()
+	p.Click("#join")
+	p.WaitState("connected", 30*time.Second)
+}
+
+// WaitState waits for the visible call state.
+func (p *Page) WaitState(state string, timeout time.Duration) {
+	p.t.Helper()
+	p.Wait(timeout, "call state "+state,
+		fmt.Sprintf(`(() => { const c = document.getElementById('call'); return !c.hidden && c.dataset.state === %q })()`, state))
+}
+
+// Screenshot saves a full-page PNG (quality 100 means PNG).
+func (p *Page) Screenshot(path string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.fail("screenshot: %v", err)
+	}
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// tile is what the client's debug hook reports about one participant tile.
+type tile struct {
+	Identity    string  `json:"identity"`
+	Name        string  `json:"name"`
+	Local       bool    `json:"local"`
+	AudioLevel  float64 `json:"audioLevel"`
+	VideoWidth  int     `json:"videoWidth"`
+	VideoFrames int     `json:"videoFrames"`
+	Tracks      []struct {
+		Kind       string `json:"kind"`
+		Source     string `json:"source"`
+		Encrypted  bool   `json:"encrypted"`
+		Muted      bool   `json:"muted"`
+		Subscribed bool   `json:"subscribed"`
+	} `json:"tracks"`
+}
+
+// Tiles returns the participant tiles the page shows.
+func (p *Page) Tiles() []tile {
+	p.t.Helper()
+	var out []tile
+	p.Eval(`window.__chattoDebug.tiles()`, &out)
+	return out
+}
+
+// callDebug is the client's view of its own call.
+type callDebug struct {
+	State            string `json:"state"`
+	Identity         string `json:"identity"`
+	CallID           string `json:"callId"`
+	E2EEEnabled      bool   `json:"e2eeEnabled"`
+	TokenRefreshes   int    `json:"tokenRefreshes"`
+	LastRefreshAt    string `json:"lastRefreshAt"`
+	TokenExpiresAt   string `json:"tokenExpiresAt"`
+	EncryptionErrors int    `json:"encryptionErrors"`
+	LastError        string `json:"lastError"`
+}
+
+// Call returns the client's call state.
+func (p *Page) Call() callDebug {
+	p.t.Helper()
+	var out callDebug
+	p.Eval(`window.__chattoDebug.call() || {}`, &out)
+	return out
+}
+
+// tileSel selects the tile of a user's device on a page.
+func tileSel(user string) string { return fmt.Sprintf(`#tiles .tile[data-user=%q]`, user) }
+
+// tileAttr is a JS expression for a data attribute of a user's tile.
+func tileAttr(user, attr string) string {
+	return fmt.Sprintf(`((document.querySelector(%q) || {dataset: {}}).dataset[%q] || '')`, tileSel(user), attr)
+}
+
+// visible is a JS expression: the element exists and takes up space.
+func visible(sel string) string {
+	return fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0 })()`, sel)
+}
+
+// marker logs how long a test has run at each step, to find slow steps.
+func marker(t *testing.T) func(string) {
+	start := time.Now()
+	return func(what string) { t.Logf("+%s %s", time.Since(start).Round(100*time.Millisecond), what) }
+}

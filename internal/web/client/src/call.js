@@ -1,0 +1,506 @@
+// One device's presence in one room's call: asks the Chatto API for a
+// grant (LiveKit token + the call's E2EE key), connects to LiveKit with
+// end-to-end encryption always on, publishes the microphone and camera,
+// keeps the token fresh and leaves cleanly.
+//
+// Token freshness: LiveKit's server pushes refreshed tokens over the signal
+// connection and livekit-client stores them for its own reconnects, so a
+// connected call survives its first token's expiry on its own. Chatto
+// still refreshes its grant before expiry (POST .../call/token) because a
+// *full* rejoin after the LiveKit session is lost goes through a new Room
+// and needs a token Chatto signed, and the refresh tells us early when
+// the server no longer counts this device in the call.
+
+import {
+  ConnectionError,
+  ConnectionErrorReason,
+  ConnectionState,
+  DisconnectReason,
+  ExternalE2EEKeyProvider,
+  Room,
+  RoomEvent,
+  isE2EESupported,
+} from 'livekit-client';
+import { ApiError, api, callPath } from './api.js';
+
+const WORKER_PATH = '/static/livekit-client.e2ee.worker.mjs';
+const REJOIN_ATTEMPTS = 3;
+const E2EE_START_TIMEOUT_MS = 8000;
+
+export const E2EE_UNSUPPORTED =
+  'This browser cannot encrypt calls end-to-end, and Chatto never joins a call without it. ' +
+  'Use a current version of Chrome, Edge, Firefox or Safari to join.';
+
+/** Reports whether this browser can run LiveKit's frame encryption. */
+export function e2eeSupported() {
+  try {
+    return typeof Worker !== 'undefined' && typeof crypto !== 'undefined' && !!crypto.subtle && isE2EESupported();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CallSession states: joining (asking Chatto), connecting (to LiveKit),
+ * connected, reconnecting, ended, failed.
+ */
+export class CallSession {
+  /**
+   * @param {object} o
+   * @param {string} o.roomId
+   * @param {string} o.deviceId
+   * @param {(state: string, message: string) => void} o.onState
+   * @param {(message: string) => void} o.onError  a problem that does not end the call
+   * @param {() => void} o.onChange               participants, tracks or devices changed
+   * @param {(text: string) => void} o.announce
+   */
+  constructor(o) {
+    this.roomId = o.roomId;
+    this.deviceId = o.deviceId;
+    this.cb = o;
+    this.state = 'idle';
+    this.grant = null;
+    this.room = null;
+    this.leaving = false;
+    this.refreshTimer = 0;
+    this.tokenRefreshes = 0;
+    this.lastRefreshAt = '';
+    this.encryptionErrors = 0;
+    this.lastError = '';
+    this.rejoining = false;
+  }
+
+  get active() {
+    return ['joining', 'connecting', 'connected', 'reconnecting'].includes(this.state);
+  }
+
+  async join() {
+    if (!e2eeSupported()) {
+      this.#finish('failed', E2EE_UNSUPPORTED);
+      return;
+    }
+    this.#setState('joining', 'Joining the call…');
+    let grant;
+    try {
+      grant = await api('POST', callPath(this.roomId, 'join'), { device_id: this.deviceId });
+    } catch (e) {
+      this.#finish('failed', joinErrorMessage(e));
+      return;
+    }
+    if (!grant || !grant.token) {
+      this.#finish('failed', 'Calls are turned off on this server.');
+      return;
+    }
+    if (this.leaving) return;
+    this.#setGrant(grant);
+    try {
+      await this.#connect(grant);
+    } catch (e) {
+      this.#finish('failed', connectErrorMessage(e, grant.livekit_url));
+      this.#leaveAPI();
+    }
+  }
+
+  /** Leaves on the user's request. */
+  async leave() {
+    if (this.leaving) return;
+    this.leaving = true;
+    clearTimeout(this.refreshTimer);
+    const left = this.#leaveAPI();
+    const room = this.room;
+    this.room = null;
+    if (room) await room.disconnect(true).catch(() => {});
+    await left;
+    this.#finish('ended', 'You left the call.');
+  }
+
+  /**
+   * Leaves while the page goes away: a beacon survives the unload where a
+   * fetch would be cancelled, so the call ends now instead of when LiveKit
+   * notices the missing peer.
+   */
+  leaveOnUnload() {
+    if (!this.active || this.leaving) return;
+    this.leaving = true;
+    clearTimeout(this.refreshTimer);
+    const body = JSON.stringify({ device_id: this.deviceId });
+    let sent = false;
+    try {
+      sent = navigator.sendBeacon(callPath(this.roomId, 'leave'), body);
+    } catch {
+      sent = false;
+    }
+    if (!sent) {
+      fetch(callPath(this.roomId, 'leave'), { method: 'POST', body, keepalive: true, credentials: 'same-origin' }).catch(() => {});
+    }
+    if (this.room) this.room.disconnect(true).catch(() => {});
+  }
+
+  async setMicrophone(on) {
+    if (!this.room) return;
+    try {
+      await this.room.localParticipant.setMicrophoneEnabled(on);
+      this.cb.announce(on ? 'Microphone on' : 'Microphone muted');
+    } catch (e) {
+      this.cb.onError(deviceErrorMessage('microphone', e));
+    }
+    this.cb.onChange();
+  }
+
+  async setCamera(on) {
+    if (!this.room) return;
+    try {
+      await this.room.localParticipant.setCameraEnabled(on);
+      this.cb.announce(on ? 'Camera on' : 'Camera off');
+    } catch (e) {
+      this.cb.onError(deviceErrorMessage('camera', e));
+    }
+    this.cb.onChange();
+  }
+
+  async switchDevice(kind, deviceId) {
+    if (!this.room) return;
+    try {
+      await this.room.switchActiveDevice(kind, deviceId);
+      this.cb.announce(kind === 'audioinput' ? 'Microphone changed' : 'Camera changed');
+    } catch (e) {
+      this.cb.onError(deviceErrorMessage(kind === 'audioinput' ? 'microphone' : 'camera', e));
+    }
+    this.cb.onChange();
+  }
+
+  micEnabled() {
+    return !!this.room && this.room.localParticipant.isMicrophoneEnabled;
+  }
+
+  cameraEnabled() {
+    return !!this.room && this.room.localParticipant.isCameraEnabled;
+  }
+
+  activeDevice(kind) {
+    return this.room ? this.room.getActiveDevice(kind) : undefined;
+  }
+
+  /** State for tests and debugging; never includes the key or token. */
+  snapshot() {
+    return {
+      room: this.roomId,
+      state: this.state,
+      identity: this.grant ? this.grant.identity : '',
+      callId: this.grant ? this.grant.call_id : '',
+      e2eeEnabled: !!this.room && this.room.isE2EEEnabled,
+      tokenRefreshes: this.tokenRefreshes,
+      lastRefreshAt: this.lastRefreshAt,
+      tokenExpiresAt: this.grant ? this.grant.expires_at : '',
+      encryptionErrors: this.encryptionErrors,
+      lastError: this.lastError,
+      connectionState: this.room ? this.room.state : 'disconnected',
+    };
+  }
+
+  // ---- connecting ----
+
+  async #connect(grant, rejoin = false) {
+    if (!rejoin) this.#setState('connecting', 'Connecting to the call…');
+    const keyProvider = new ExternalE2EEKeyProvider();
+    const worker = new Worker(new URL(WORKER_PATH, location.href), { type: 'module' });
+    const room = new Room({
+      dynacast: true,
+      encryption: { keyProvider, worker },
+      // We leave on pagehide ourselves, through the API as well.
+      disconnectOnPageLeave: false,
+    });
+    room.once(RoomEvent.Disconnected, () => worker.terminate());
+    this.room = room;
+    this.#wire(room);
+    await keyProvider.setKey(base64ToBuffer(grant.e2ee_key));
+    await room.setE2EEEnabled(true);
+    try {
+      await room.connect(grant.livekit_url, grant.token, { autoSubscribe: true });
+    } catch (e) {
+      this.room = null;
+      await room.disconnect(true).catch(() => {});
+      worker.terminate();
+      throw e;
+    }
+    if (this.leaving) {
+      await room.disconnect(true).catch(() => {});
+      return;
+    }
+    // Publish nothing until the local encryptor runs: media never leaves
+    // this browser in the clear.
+    if (!(await waitFor(() => room.isE2EEEnabled, E2EE_START_TIMEOUT_MS))) {
+      this.room = null;
+      await room.disconnect(true).catch(() => {});
+      throw new E2EEStartError();
+    }
+    this.#setState('connected', 'Connected · end-to-end encrypted');
+    this.cb.announce(rejoin ? 'Rejoined the call.' : 'Connected to the call. Media is end-to-end encrypted.');
+    await Promise.all([this.#publish('microphone'), this.#publish('camera')]);
+    this.cb.onChange();
+  }
+
+  async #publish(what) {
+    const lp = this.room && this.room.localParticipant;
+    if (!lp) return;
+    try {
+      if (what === 'microphone') await lp.setMicrophoneEnabled(true);
+      else await lp.setCameraEnabled(true);
+    } catch (e) {
+      this.cb.onError(deviceErrorMessage(what, e));
+    }
+  }
+
+  #wire(room) {
+    const changed = () => {
+      if (this.room === room) this.cb.onChange();
+    };
+    room
+      .on(RoomEvent.ConnectionStateChanged, (st) => {
+        if (this.room !== room || this.leaving) return;
+        if (st === ConnectionState.Reconnecting || st === ConnectionState.SignalReconnecting) {
+          this.#setState('reconnecting', 'Connection lost — reconnecting…');
+          this.cb.announce('Connection lost. Reconnecting.');
+        } else if (st === ConnectionState.Connected && this.state === 'reconnecting') {
+          this.#setState('connected', 'Connected · end-to-end encrypted');
+          this.cb.announce('Reconnected to the call.');
+        }
+      })
+      .on(RoomEvent.Disconnected, (reason) => {
+        if (this.room !== room || this.leaving) return;
+        this.room = null;
+        this.#onDisconnected(reason);
+      })
+      .on(RoomEvent.ParticipantConnected, (p) => {
+        this.cb.announce(`${p.name || p.identity} joined the call`);
+        changed();
+      })
+      .on(RoomEvent.ParticipantDisconnected, (p) => {
+        this.cb.announce(`${p.name || p.identity} left the call`);
+        changed();
+      })
+      .on(RoomEvent.EncryptionError, (err) => {
+        this.encryptionErrors++;
+        this.lastError = String((err && err.message) || err);
+      })
+      .on(RoomEvent.MediaDevicesError, (e) => {
+        this.cb.onError(deviceErrorMessage('device', e));
+      });
+    for (const ev of [
+      RoomEvent.TrackSubscribed,
+      RoomEvent.TrackUnsubscribed,
+      RoomEvent.TrackPublished,
+      RoomEvent.TrackUnpublished,
+      RoomEvent.TrackMuted,
+      RoomEvent.TrackUnmuted,
+      RoomEvent.LocalTrackPublished,
+      RoomEvent.LocalTrackUnpublished,
+      RoomEvent.ParticipantEncryptionStatusChanged,
+      RoomEvent.ParticipantNameChanged,
+      RoomEvent.MediaDevicesChanged,
+      RoomEvent.ActiveDeviceChanged,
+      RoomEvent.Connected,
+    ]) {
+      room.on(ev, changed);
+    }
+  }
+
+  #onDisconnected(reason) {
+    clearTimeout(this.refreshTimer);
+    switch (reason) {
+      case DisconnectReason.ROOM_DELETED:
+      case DisconnectReason.ROOM_CLOSED:
+        this.#finish('ended', 'The call ended.');
+        return;
+      case DisconnectReason.PARTICIPANT_REMOVED:
+        this.#finish('ended', 'You were removed from the call.');
+        return;
+      case DisconnectReason.DUPLICATE_IDENTITY:
+        this.#finish('ended', 'This call was opened again from another tab with the same session, so it was closed here.');
+        return;
+      case DisconnectReason.CLIENT_INITIATED:
+        this.#finish('ended', 'You left the call.');
+        return;
+    }
+    // Lost after livekit-client's own reconnects gave up: rejoin with a
+    // fresh grant from Chatto.
+    this.#rejoin();
+  }
+
+  async #rejoin() {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    this.#setState('reconnecting', 'Connection lost — reconnecting to the call…');
+    this.cb.announce('Connection lost. Rejoining the call.');
+    this.cb.onChange();
+    let lastErr = null;
+    try {
+      for (let attempt = 0; attempt < REJOIN_ATTEMPTS && !this.leaving; attempt++) {
+        await sleep(1000 * 2 ** attempt);
+        if (this.leaving) return;
+        try {
+          const grant = await this.#freshGrant();
+          this.#setGrant(grant);
+          await this.#connect(grant, true);
+          return;
+        } catch (e) {
+          lastErr = e;
+          if (e instanceof ApiError && !['network', 'livekit_unavailable', 'internal'].includes(e.code)) break;
+        }
+      }
+      if (this.leaving) return;
+      this.#finish('failed', lastErr instanceof ApiError ? joinErrorMessage(lastErr) : connectErrorMessage(lastErr, this.grant && this.grant.livekit_url));
+      this.#leaveAPI();
+    } finally {
+      this.rejoining = false;
+    }
+  }
+
+  /** A token for this device: a refresh if the server still counts it in the call, else a new join. */
+  async #freshGrant() {
+    try {
+      return await api('POST', callPath(this.roomId, 'token'), { device_id: this.deviceId });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'not_in_call') {
+        return await api('POST', callPath(this.roomId, 'join'), { device_id: this.deviceId });
+      }
+      throw e;
+    }
+  }
+
+  // ---- token refresh ----
+
+  #setGrant(grant) {
+    this.grant = grant;
+    clearTimeout(this.refreshTimer);
+    const remaining = Date.parse(grant.expires_at) - Date.now();
+    if (!(remaining > 0)) return;
+    // A minute before expiry, or at 75% of a short token's life.
+    const delay = Math.max(1000, remaining - Math.min(60000, remaining / 4));
+    this.refreshTimer = setTimeout(() => this.#refresh(), delay);
+  }
+
+  async #refresh() {
+    if (!this.active || this.leaving || this.rejoining) return;
+    try {
+      const grant = await this.#freshGrant();
+      if (this.leaving) return;
+      if (this.grant && grant.call_id !== this.grant.call_id) {
+        // The call we were in ended while we were unseen; the fresh grant
+        // belongs to a new call with a new key.
+        this.#setGrant(grant);
+        if (this.room) {
+          const old = this.room;
+          this.room = null;
+          await old.disconnect(true).catch(() => {});
+        }
+        await this.#connect(grant).catch((e) => this.#finish('failed', connectErrorMessage(e, grant.livekit_url)));
+        return;
+      }
+      this.tokenRefreshes++;
+      this.lastRefreshAt = new Date().toISOString();
+      this.#setGrant(grant);
+    } catch (e) {
+      if (e instanceof ApiError && ['forbidden', 'unauthorized'].includes(e.code)) {
+        this.#finish('failed', joinErrorMessage(e));
+        if (this.room) this.room.disconnect(true).catch(() => {});
+        return;
+      }
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => this.#refresh(), 10000);
+    }
+  }
+
+  // ---- state ----
+
+  #leaveAPI() {
+    return api('POST', callPath(this.roomId, 'leave'), { device_id: this.deviceId }).catch(() => {});
+  }
+
+  #setState(state, message) {
+    this.state = state;
+    this.cb.onState(state, message);
+  }
+
+  #finish(state, message) {
+    clearTimeout(this.refreshTimer);
+    if (state === 'failed') this.lastError = message;
+    this.#setState(state, message);
+    this.cb.onChange();
+  }
+}
+
+class E2EEStartError extends Error {
+  constructor() {
+    super('end-to-end encryption did not start');
+    this.name = 'E2EEStartError';
+  }
+}
+
+/** What to tell the user when Chatto refuses or fails a join. */
+export function joinErrorMessage(e) {
+  if (!(e instanceof ApiError)) return `Could not join the call: ${e && e.message ? e.message : e}`;
+  switch (e.code) {
+    case 'livekit_unavailable':
+      return 'The call server (LiveKit) cannot be reached right now, so the call could not start. Try again in a moment.';
+    case 'call_full':
+      return `This call is full. ${e.message}`;
+    case 'forbidden':
+      return 'You are not a member of this room, so you cannot join its call.';
+    case 'unauthorized':
+      return 'Your session has ended. Sign in again to join the call.';
+    case 'network':
+      return e.message;
+    default:
+      return `Could not join the call: ${e.message}`;
+  }
+}
+
+/** What to tell the user when LiveKit itself cannot be used. */
+export function connectErrorMessage(e, url) {
+  if (e instanceof E2EEStartError) {
+    return 'End-to-end encryption could not be started in this browser, so the call was not joined.';
+  }
+  if (e instanceof ConnectionError) {
+    switch (e.reason) {
+      case ConnectionErrorReason.NotAllowed:
+        return 'The call server (LiveKit) refused the call token, so you could not join. Try joining again; if it keeps happening, tell your administrator.';
+      case ConnectionErrorReason.Timeout:
+      case ConnectionErrorReason.ServerUnreachable:
+      case ConnectionErrorReason.WebSocket:
+      case ConnectionErrorReason.InternalError:
+        return `The call server (LiveKit${url ? ' at ' + url : ''}) cannot be reached, so you could not join. Check your connection and try again.`;
+      case ConnectionErrorReason.Cancelled:
+        return 'Joining the call was cancelled.';
+      default:
+        break;
+    }
+  }
+  return `Could not connect to the call server (LiveKit): ${(e && e.message) || e}`;
+}
+
+function deviceErrorMessage(what, e) {
+  const name = e && e.name;
+  if (name === 'NotAllowedError') return `Permission to use your ${what} was denied. Allow it in the browser to use it in the call.`;
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found. Connect one and choose it in the call controls.`;
+  if (name === 'NotReadableError') return `Your ${what} is in use by another application.`;
+  return `Could not use your ${what}: ${(e && e.message) || e}`;
+}
+
+function base64ToBuffer(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out.buffer;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await sleep(50);
+  }
+  return true;
+}

@@ -1,0 +1,121 @@
+// Realtime state: the active call of every room, kept current from the
+// server's event stream. Updates carry a per-room sequence number; an
+// update older than what we hold is dropped, so out-of-order delivery
+// never shows a stale participant list.
+
+import { api } from './api.js';
+
+export class CallIndex {
+  constructor() {
+    /** room id -> { seq, call } (call null once it ended) */
+    this.rooms = new Map();
+    this.listeners = new Set();
+    this.buffer = null; // events that arrive while a snapshot is loading
+  }
+
+  onChange(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  get(roomId) {
+    const e = this.rooms.get(roomId);
+    return e ? e.call : null;
+  }
+
+  /** Applies one realtime event ({type, room_id, call}). */
+  applyEvent(ev) {
+    if (this.buffer) this.buffer.push(ev);
+    this.#apply(ev.room_id, ev.call);
+  }
+
+  #apply(roomId, call) {
+    if (!call) return;
+    const held = this.rooms.get(roomId);
+    if (held && call.seq < held.seq) return;
+    const ended = !!call.ended_at;
+    this.rooms.set(roomId, { seq: call.seq, call: ended ? null : call });
+    this.#emit(roomId);
+  }
+
+  /**
+   * Replaces the state with a snapshot from GET /api/calls. Events that
+   * arrived while it loaded are applied again afterwards, in order.
+   */
+  async refresh() {
+    this.buffer = [];
+    let list;
+    try {
+      list = (await api('GET', '/api/calls')) || [];
+    } catch (e) {
+      this.buffer = null;
+      throw e;
+    }
+    const pending = this.buffer;
+    this.buffer = null;
+    const changed = new Set(this.rooms.keys());
+    this.rooms.clear();
+    for (const c of list) {
+      this.rooms.set(c.room_id, { seq: c.seq, call: c });
+      changed.add(c.room_id);
+    }
+    for (const ev of pending) {
+      const held = this.rooms.get(ev.room_id);
+      if (!ev.call || (held && ev.call.seq < held.seq)) continue;
+      this.rooms.set(ev.room_id, { seq: ev.call.seq, call: ev.call.ended_at ? null : ev.call });
+    }
+    for (const id of changed) this.#emit(id);
+  }
+
+  #emit(roomId) {
+    for (const fn of this.listeners) fn(roomId, this.get(roomId));
+  }
+}
+
+/** Participants (devices) in a call view. */
+export const participantCount = (call) => (call && call.participants ? call.participants.length : 0);
+
+/**
+ * Stream opens /api/events and hands events to the callbacks. On every
+ * (re)open it calls onOpen, so the caller can refetch what it might have
+ * missed while disconnected.
+ */
+export class Stream {
+  constructor({ onOpen, onCall, onMessage, onUnauthorized }) {
+    this.cb = { onOpen, onCall, onMessage, onUnauthorized };
+    this.es = null;
+    this.connected = false;
+  }
+
+  start() {
+    const es = new EventSource('/api/events');
+    this.es = es;
+    es.addEventListener('open', () => {
+      this.connected = true;
+      this.cb.onOpen();
+    });
+    es.addEventListener('error', () => {
+      this.connected = false;
+      // EventSource retries by itself unless the answer was not a stream
+      // (e.g. 401 after the session ended); then it closes for good.
+      if (es.readyState === EventSource.CLOSED) this.cb.onUnauthorized();
+    });
+    for (const t of ['call.started', 'call.updated', 'call.ended']) {
+      es.addEventListener(t, (e) => this.cb.onCall(parse(e.data)));
+    }
+    es.addEventListener('message.created', (e) => this.cb.onMessage(parse(e.data)));
+  }
+
+  stop() {
+    if (this.es) this.es.close();
+    this.es = null;
+  }
+}
+
+function parse(data) {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,195 @@
+// Participant tiles: one per device in the call, with name, video and an
+// audio-level ring. The ring follows the loudness of the participant's
+// microphone track, measured locally with an AnalyserNode (the decrypted
+// remote track, or the local capture), and falls back to the level LiveKit
+// reports for the participant.
+
+import { Track, createAudioAnalyser } from 'livekit-client';
+import { h, initials, setData } from './dom.js';
+
+const LEVEL_INTERVAL_MS = 100;
+
+export class Tiles {
+  constructor(container, audioSink) {
+    this.container = container;
+    this.audioSink = audioSink;
+    /** identity -> { el, video, avatar, name, badges, videoTrack, audioTrack, audioEl, analyser, level } */
+    this.tiles = new Map();
+    this.timer = 0;
+  }
+
+  /** Reconciles the tiles with the room's participants and tracks. */
+  sync(room) {
+    const people = room ? [room.localParticipant, ...room.remoteParticipants.values()] : [];
+    const seen = new Set();
+    for (const p of people) {
+      if (!p.identity) continue;
+      seen.add(p.identity);
+      let t = this.tiles.get(p.identity);
+      if (!t) {
+        t = this.#create(p);
+        this.tiles.set(p.identity, t);
+        this.container.append(t.el);
+      }
+      this.#update(t, p);
+    }
+    for (const [id, t] of this.tiles) {
+      if (!seen.has(id)) this.#remove(id, t);
+    }
+    if (this.tiles.size && !this.timer) this.timer = setInterval(() => this.#levels(), LEVEL_INTERVAL_MS);
+    if (!this.tiles.size && this.timer) {
+      clearInterval(this.timer);
+      this.timer = 0;
+    }
+  }
+
+  clear() {
+    for (const [id, t] of this.tiles) this.#remove(id, t);
+    clearInterval(this.timer);
+    this.timer = 0;
+  }
+
+  /** State for tests and debugging. */
+  snapshot() {
+    return [...this.tiles.values()].map((t) => ({
+      identity: t.participant.identity,
+      name: t.participant.name,
+      local: t.participant.isLocal,
+      audioLevel: t.level,
+      videoWidth: t.video.videoWidth,
+      videoFrames: t.video.getVideoPlaybackQuality ? t.video.getVideoPlaybackQuality().totalVideoFrames : 0,
+      tracks: [...t.participant.trackPublications.values()].map((pub) => ({
+        sid: pub.trackSid,
+        kind: pub.kind,
+        source: pub.source,
+        encrypted: pub.isEncrypted,
+        muted: pub.isMuted,
+        subscribed: !!pub.track,
+      })),
+    }));
+  }
+
+  #create(p) {
+    const video = h('video', { autoplay: true, playsinline: true, muted: true });
+    video.muted = true; // the attribute alone does not mute a srcObject stream in every browser
+    const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' });
+    const name = h('span', { class: 'name' });
+    const mic = h('span', { class: 'badge mic' });
+    const lock = h('span', { class: 'lock' });
+    const el = h(
+      'figure',
+      { class: 'tile', dataset: { identity: p.identity, user: p.identity.split('#')[0], local: String(p.isLocal) } },
+      video,
+      avatar,
+      h('figcaption', {}, name, mic, lock),
+    );
+    return { el, video, avatar, name, mic, lock, participant: p, videoTrack: null, audioTrack: null, audioSource: null, audioEl: null, analyser: null, level: 0 };
+  }
+
+  #update(t, p) {
+    t.participant = p;
+    const display = p.name || p.identity.split('#')[0];
+    const label = p.isLocal ? `${display} (you)` : display;
+    if (t.name.textContent !== label) t.name.textContent = label;
+    t.avatar.textContent = initials(display);
+
+    const cam = p.getTrackPublication(Track.Source.Camera);
+    const camOn = !!(cam && cam.track && !cam.isMuted);
+    setData(t.el, 'camera', camOn ? 'on' : 'off');
+    const videoTrack = camOn ? cam.track : null;
+    if (videoTrack !== t.videoTrack) {
+      if (t.videoTrack) t.videoTrack.detach(t.video);
+      if (videoTrack) videoTrack.attach(t.video);
+      t.videoTrack = videoTrack;
+    }
+
+    const mic = p.getTrackPublication(Track.Source.Microphone);
+    const micOn = !!(mic && !mic.isMuted && (p.isLocal || mic.track));
+    setData(t.el, 'mic', micOn ? 'on' : 'off');
+    t.mic.textContent = micOn ? 'mic on' : 'muted';
+    t.mic.classList.toggle('muted', !micOn);
+    const audioTrack = mic && mic.track ? mic.track : null;
+    // A device switch keeps the track object but replaces its source.
+    const source = audioTrack ? audioTrack.mediaStreamTrack : null;
+    if (audioTrack !== t.audioTrack || source !== t.audioSource) {
+      this.#dropAudio(t);
+      t.audioTrack = audioTrack;
+      t.audioSource = source;
+      if (audioTrack) {
+        if (!p.isLocal) {
+          t.audioEl = audioTrack.attach();
+          this.audioSink.append(t.audioEl);
+        }
+        try {
+          t.analyser = createAudioAnalyser(audioTrack, { cloneTrack: false });
+        } catch {
+          t.analyser = null; // no Web Audio: the ring uses LiveKit's level
+        }
+      }
+    }
+
+    const pubs = [...p.trackPublications.values()];
+    const encrypted = pubs.length > 0 && pubs.every((pub) => pub.isEncrypted);
+    setData(t.el, 'encrypted', encrypted);
+    t.lock.textContent = encrypted ? 'encrypted' : '';
+    t.el.setAttribute('aria-label', `${label}, microphone ${micOn ? 'on' : 'muted'}, camera ${camOn ? 'on' : 'off'}`);
+  }
+
+  #levels() {
+    for (const t of this.tiles.values()) {
+      const p = t.participant;
+      const mic = p.getTrackPublication(Track.Source.Microphone);
+      let level = 0;
+      if (mic && !mic.isMuted) {
+        const measured = t.analyser ? loudness(t.analyser.analyser, t) : 0;
+        level = Math.max(measured, p.audioLevel || 0);
+      }
+      // Rise at once, fall gently: a ring that pulses, not flickers.
+      t.level = Math.min(1, Math.max(level, t.level * 0.75));
+      if (t.level < 0.01) t.level = 0;
+      const shown = t.level.toFixed(2);
+      setData(t.el, 'audioLevel', shown);
+      setData(t.el, 'speaking', t.level > 0.15 || p.isSpeaking);
+      t.el.style.setProperty('--level', shown);
+      const playing = t.video.videoWidth > 0 && !t.video.paused && t.el.dataset.camera === 'on';
+      setData(t.el, 'video', playing ? 'playing' : 'none');
+    }
+  }
+
+  #dropAudio(t) {
+    if (t.analyser) t.analyser.cleanup();
+    t.analyser = null;
+    if (t.audioTrack && t.audioEl) t.audioTrack.detach(t.audioEl);
+    if (t.audioEl) t.audioEl.remove();
+    t.audioEl = null;
+    t.audioTrack = null;
+    t.audioSource = null;
+  }
+
+  #remove(id, t) {
+    this.#dropAudio(t);
+    if (t.videoTrack) t.videoTrack.detach(t.video);
+    t.el.remove();
+    this.tiles.delete(id);
+  }
+}
+
+/**
+ * loudness maps the RMS of the latest samples to 0..1 on a decibel scale
+ * (-60 dBFS and below is silence, -10 dBFS and above is full), the way a
+ * level meter reads, so quiet speech still moves the ring.
+ */
+function loudness(analyser, t) {
+  if (!t.samples || t.samples.length !== analyser.fftSize) t.samples = new Float32Array(analyser.fftSize);
+  try {
+    analyser.getFloatTimeDomainData(t.samples);
+  } catch {
+    return 0;
+  }
+  let sum = 0;
+  for (const v of t.samples) sum += v * v;
+  const rms = Math.sqrt(sum / t.samples.length);
+  if (rms <= 0) return 0;
+  const db = 20 * Math.log10(rms);
+  return Math.min(1, Math.max(0, (db + 60) / 50));
+}
