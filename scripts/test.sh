@@ -36,4 +36,10 @@ step "chromium for the browser tests"
 bash scripts/install-chromium.sh
 
 step "go test"
-go test -race -count=1 -timeout 20m ./...
+# -artifacts keeps what tests save for reviewers (the browser tests'
+# screenshots) under test-output/_artifacts.
+rm -rf test-output && mkdir -p test-output
+go test -race -count=1 -timeout 20m -artifacts -outputdir "$PWD/test-output" ./...
+
+step "artifacts"
+find test-output -name '*.png' | sort

@@ -4,9 +4,11 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"os"
 	"strconv"
 	"strings"
@@ -63,7 +65,12 @@ func newBrowser(t *testing.T, env *calltest.Env, name string) *Browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
+		// Three fake cameras so switching can be tested. Chromium gives
+		// them the pixel formats I420, Y16 and MJPEG in turn; the Y16 one
+		// (fake_device_1) yields no frames WebRTC can encode, so the
+		// test switches to fake_device_2. The fake microphones are always
+		// three.
+		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3"),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
@@ -194,7 +201,7 @@ func (p *Page) Eval(expr string, out any) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.fail("evaluate %s: %v", expr, err)
 	}
@@ -305,6 +312,9 @@ func (p *Page) Screenshot(path string) {
 	if err != nil {
 		p.fail("screenshot: %v", err)
 	}
+	if cfg, err := png.DecodeConfig(bytes.NewReader(buf)); err != nil || cfg.Width < 640 {
+		p.fail("screenshot is not a full-page PNG: %+v, %v", cfg, err)
+	}
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
@@ -324,6 +334,7 @@ type tile struct {
 		Encrypted  bool   `json:"encrypted"`
 		Muted      bool   `json:"muted"`
 		Subscribed bool   `json:"subscribed"`
+		Device     string `json:"device"`
 	} `json:"tracks"`
 }
 
@@ -354,6 +365,14 @@ func (p *Page) Call() callDebug {
 	var out callDebug
 	p.Eval(`window.__chattoDebug.call() || {}`, &out)
 	return out
+}
+
+// localDevice is the name of the device the page's own published track
+// of this source ("camera", "microphone") captures from.
+func (p *Page) localDevice(source string) string {
+	p.t.Helper()
+	return p.EvalString(fmt.Sprintf(
+		`(window.__chattoDebug.tiles().find(t => t.local).tracks.find(tr => tr.source === %q) || {}).device || ''`, source))
 }
 
 // tileSel selects the tile of a user's device on a page.

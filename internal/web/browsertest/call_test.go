@@ -2,7 +2,7 @@ package browsertest
 
 import (
 	"fmt"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +17,8 @@ import (
 // server counts two connected devices, a third user's room list shows "2"
 // without a reload, the audio-level ring follows the fake microphone's
 // beeps, mute and camera toggles reach the other side through LiveKit,
+// switching to another fake camera and microphone really changes what is
+// sent,
 // and the client renews its token before it expires.
 func TestTwoBrowsersShareAnEncryptedCall(t *testing.T) {
 	// The shortest token life the server allows, so the refresh happens
@@ -122,9 +124,9 @@ func TestTwoBrowsersShareAnEncryptedCall(t *testing.T) {
 	}
 	t.Logf("alice's audio level on bob's page ranged %.2f–%.2f", lo, hi)
 
-	if dir := os.Getenv("CHATTO_SCREENSHOT_DIR"); dir != "" {
-		alice.Screenshot(dir + "/call.png")
-	}
+	// An artifact for reviewers: kept under test-output/ when go test
+	// runs with -artifacts (scripts/test.sh does).
+	alice.Screenshot(filepath.Join(t.ArtifactDir(), "call.png"))
 
 	mark("audio levels verified")
 	// Mute: the button and alice's own tile change, and bob's page sees
@@ -146,9 +148,31 @@ func TestTwoBrowsersShareAnEncryptedCall(t *testing.T) {
 	bob.Wait(15*time.Second, "bob sees alice's video again",
 		tileAttr("alice", "camera")+` === 'on' && `+tileAttr("alice", "video")+` === 'playing'`)
 
-	// Device pickers list Chromium's fake devices.
-	for _, sel := range []string{"#mic-select", "#cam-select"} {
-		alice.Wait(5*time.Second, sel+" lists devices", fmt.Sprintf(`document.querySelector(%q).options.length > 0 && document.querySelector(%q).value !== ''`, sel, sel))
+	// Device switching: picking the last fake camera and the last fake
+	// microphone changes what alice really captures, and bob keeps
+	// decoding her video from the new camera.
+	for _, sw := range []struct{ sel, source string }{{"#cam-select", "camera"}, {"#mic-select", "microphone"}} {
+		alice.Wait(5*time.Second, sw.sel+" lists several devices", fmt.Sprintf(
+			`document.querySelector(%q).options.length >= 2 && document.querySelector(%q).value !== ''`, sw.sel, sw.sel))
+		before := alice.localDevice(sw.source)
+		var framesBefore int
+		bob.Eval(`window.__chattoDebug.tiles().find(t => t.identity.startsWith('alice#')).videoFrames`, &framesBefore)
+		chosen := alice.EvalString(fmt.Sprintf(`(() => {
+			const s = document.querySelector(%q);
+			const o = [...s.options].reverse().find(o => o.value !== s.value && o.textContent !== %q);
+			s.value = o.value;
+			s.dispatchEvent(new Event('change'));
+			return o.textContent;
+		})()`, sw.sel, before))
+		if chosen == "" || chosen == before {
+			alice.fail("%s: no other device to pick (current %q)", sw.sel, before)
+		}
+		alice.Wait(10*time.Second, "alice sends from "+chosen, fmt.Sprintf(
+			`window.__chattoDebug.tiles().find(t => t.local).tracks.some(tr => tr.source === %q && tr.device === %q)`, sw.source, chosen))
+		alice.Wait(5*time.Second, sw.sel+" shows "+chosen, fmt.Sprintf(
+			`(s => s.options[s.selectedIndex].textContent)(document.querySelector(%q)) === %q`, sw.sel, chosen))
+		bob.Wait(10*time.Second, "bob still decodes alice's video", fmt.Sprintf(
+			`window.__chattoDebug.tiles().find(t => t.identity.startsWith('alice#')).videoFrames > %d + 10`, framesBefore))
 	}
 
 	mark("mute, camera and devices verified")
@@ -338,9 +362,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		first.WaitState("failed", 20*time.Second)
 		first.Wait(5*time.Second, "unreachable message", `document.getElementById('call-error').textContent.includes('(LiveKit) cannot be reached right now')`)
 		first.Wait(2*time.Second, "join is offered again", visible("#join")+` && !document.getElementById('join').disabled`)
-		if dir := os.Getenv("CHATTO_SCREENSHOT_DIR"); dir != "" {
-			first.Screenshot(dir + "/call-error.png")
-		}
+		first.Screenshot(filepath.Join(t.ArtifactDir(), "call-error.png"))
 	})
 }
 

@@ -65,6 +65,9 @@ export class Tiles {
         encrypted: pub.isEncrypted,
         muted: pub.isMuted,
         subscribed: !!pub.track,
+        // The capturing device's name, for local tracks: proves which
+        // camera or microphone is really being sent.
+        device: t.participant.isLocal && pub.track ? pub.track.mediaStreamTrack.label : '',
       })),
     }));
   }
