@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,7 +154,44 @@ func unknownKeys(undecoded []toml.Key) []string {
 	return keys
 }
 
+// toolEnv are CHATTO_* variables that the repository's scripts and tests
+// read, not the server; they may be set where the server runs.
+var toolEnv = map[string]bool{
+	"CHATTO_LIVEKIT_SERVER_BIN": true, // a prebuilt livekit-server (internal/lkserver)
+	"CHATTO_CHROMIUM":           true, // the browser tests' Chromium
+	"CHATTO_BROWSER_CONSOLE":    true, // browser tests echo the page console
+}
+
+// checkEnvNames refuses CHATTO_* variables that configure nothing: like a
+// misspelt TOML key, a misspelt variable would silently leave the default
+// in place. Only names are reported, never values.
+func (c *Config) checkEnvNames() error {
+	var names strings.Builder
+	if err := envconfig.Usagef("chatto", c, &names, "{{range .}}{{.Key}}\n{{end}}"); err != nil {
+		return fmt.Errorf("config: environment: %w", err)
+	}
+	known := make(map[string]bool)
+	for _, k := range strings.Fields(names.String()) {
+		known[k] = true
+	}
+	var unknown []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "CHATTO_") && !known[name] && !toolEnv[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	return fmt.Errorf("config: unknown environment variable %s", strings.Join(unknown, ", "))
+}
+
 func (c *Config) processEnv() error {
+	if err := c.checkEnvNames(); err != nil {
+		return err
+	}
 	err := envconfig.Process("chatto", c)
 	var pe *envconfig.ParseError
 	switch {

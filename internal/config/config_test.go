@@ -328,6 +328,14 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		toml: "[database]\npath = \"\"\n",
 		want: []string{"config: database.path: required"},
 	}, {
+		name: "misspelt environment variable",
+		env:  map[string]string{"CHATTO_LIVEKIT_TOKENTTL": "5m", "CHATTO_WEBSERVER_LISTEN": "127.0.0.1:9"},
+		want: []string{"config: unknown environment variable CHATTO_LIVEKIT_TOKENTTL"},
+	}, {
+		name: "misspelt secret variable names the variable, not the value",
+		env:  map[string]string{"CHATTO_LIVEKIT_SECRET": secret},
+		want: []string{"config: unknown environment variable CHATTO_LIVEKIT_SECRET"},
+	}, {
 		name: "missing api_key when enabled",
 		toml: "[livekit]\nenabled = true\nurl = \"ws://127.0.0.1:7880\"\napi_secret = \"" + secret + "\"\n",
 		want: []string{"config: livekit.api_key: required"},
@@ -363,7 +371,22 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q shows the secret", err)
+			}
 		})
+	}
+}
+
+// The variables the repository's own scripts and tests set are not
+// mistaken for misspelt settings.
+func TestLoadAcceptsToolVariables(t *testing.T) {
+	clearEnv(t)
+	for name := range toolEnv {
+		t.Setenv(name, "/some/where")
+	}
+	if _, err := Load(""); err != nil {
+		t.Fatal(err)
 	}
 }
 
