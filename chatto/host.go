@@ -15,7 +15,9 @@ type Host interface {
 	IsMember(ctx context.Context, roomID, userID string) (bool, error)
 	// Room describes a room, or returns an *Error with code ENOTFOUND.
 	Room(ctx context.Context, roomID string) (Room, error)
-	// PostNotice adds a call notice to the room's timeline.
+	// PostNotice adds a call notice to the room's timeline. It must keep
+	// one entry per Notice.ID: the plugin posts the notices of recent
+	// calls again at startup, in case a crash lost one.
 	PostNotice(ctx context.Context, n Notice) error
 	// Publish pushes a realtime event to the given users' open clients.
 	Publish(ctx context.Context, userIDs []string, ev RealtimeEvent) error

@@ -3,6 +3,7 @@ package chatto_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -42,6 +43,22 @@ func messages(t *testing.T, c *calltest.Client, room string) []host.Message {
 		t.Fatalf("messages: status %d", st)
 	}
 	return msgs
+}
+
+func notices(msgs []host.Message) []chatto.Notice {
+	var out []chatto.Notice
+	for _, m := range msgs {
+		if m.Notice != nil {
+			out = append(out, *m.Notice)
+		}
+	}
+	return out
+}
+
+func sameNotice(a, b chatto.Notice) bool {
+	at := a.At.Equal(b.At)
+	a.At, b.At = time.Time{}, time.Time{}
+	return at && a == b
 }
 
 func noticeKinds(msgs []host.Message) []string {
@@ -293,6 +310,59 @@ func TestRestartEndsCallThatEmptiedWhileDown(t *testing.T) {
 	calltest.Eventually(t, wait, "end notice", func() bool {
 		return slices.Contains(noticeKinds(messages(t, alice, "general")), chatto.NoticeCallEnded)
 	})
+}
+
+// A crash after a call's events are committed but before its notices
+// reach the timeline loses no notice: the next start posts the notices of
+// the log's recent calls again, and the host keeps each one once.
+func TestNoticesLostInACrashAreRedeliveredAtStartup(t *testing.T) {
+	env := calltest.Start(t)
+	alice, bob := env.Login("alice"), env.Login("bob")
+	ra := calltest.Connect(t, alice.Join("general", "a"))
+	calltest.Eventually(t, wait, "alice connected", connected(alice, "general", map[string]bool{"alice#a": true}))
+	ra.Disconnect()
+	calltest.Eventually(t, wait, "first call ended", func() bool { return alice.Call("general") == nil })
+	calltest.Connect(t, bob.Join("general", "b"))
+	calltest.Eventually(t, wait, "bob connected", connected(alice, "general", map[string]bool{"bob#b": true}))
+	want := []string{chatto.NoticeCallStarted, chatto.NoticeCallEnded, chatto.NoticeCallStarted}
+	calltest.Eventually(t, wait, "three notices", func() bool {
+		return slices.Equal(noticeKinds(messages(t, alice, "general")), want)
+	})
+	original := notices(messages(t, alice, "general"))
+
+	restart := func() {
+		env.StopServer()
+		env.StartServer()
+		calltest.Eventually(t, wait, "startup reconcile", func() bool {
+			return env.Service().Health(context.Background()).LastReconcile != nil
+		})
+	}
+	env.StopServer()
+	db, err := sql.Open("sqlite", eventlog.DSN(env.Config.Database.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Exec(`DELETE FROM messages WHERE kind = 'notice'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 3 {
+		t.Fatalf("deleted %d notices, want 3", n)
+	}
+	db.Close()
+	env.StartServer()
+	calltest.Eventually(t, wait, "notices back after restart", func() bool {
+		return slices.Equal(noticeKinds(messages(t, alice, "general")), want)
+	})
+	if got := notices(messages(t, alice, "general")); !slices.EqualFunc(got, original, sameNotice) {
+		t.Fatalf("redelivered notices differ from the originals:\n got %+v\nwant %+v", got, original)
+	}
+
+	// Notices that did arrive are not posted twice.
+	restart()
+	if got := noticeKinds(messages(t, alice, "general")); !slices.Equal(got, want) {
+		t.Fatalf("after a second restart the timeline's notices are %v, want %v", got, want)
+	}
 }
 
 func TestLostWebhookIsRepairedByPeriodicReconcile(t *testing.T) {

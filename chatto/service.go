@@ -332,22 +332,13 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 	}
 	first, last := evs[0], evs[len(evs)-1]
 	if first.Kind == eventlog.CallStarted {
-		s.notice(ctx, Notice{
-			ID: first.CallID + ":" + NoticeCallStarted, Kind: NoticeCallStarted, RoomID: roomID,
-			CallID: first.CallID, UserID: first.UserID, At: first.At,
-			Text: fmt.Sprintf("%s started a call", displayName(first.Name, first.UserID)),
-		})
+		s.notice(ctx, startNotice(first))
 	}
 	ev := RealtimeEvent{Type: EventCallUpdated, RoomID: roomID, Call: s.View(roomID)}
 	switch {
 	case last.Kind == eventlog.CallEnded:
 		started := s.callStart(ctx, last.CallID)
-		d := last.At.Sub(started).Round(time.Second)
-		s.notice(ctx, Notice{
-			ID: last.CallID + ":" + NoticeCallEnded, Kind: NoticeCallEnded, RoomID: roomID,
-			CallID: last.CallID, At: last.At, Duration: d,
-			Text: fmt.Sprintf("Call ended after %s", formatDuration(d)),
-		})
+		s.notice(ctx, endNotice(last, started))
 		end := last.At
 		ev = RealtimeEvent{Type: EventCallEnded, RoomID: roomID, Call: &CallView{
 			ID: last.CallID, RoomID: roomID, StartedAt: started, EndedAt: &end,
@@ -364,6 +355,56 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 		// gone; deleting it also frees LiveKit's resources at once.
 		if err := s.lk.DeleteRoom(ctx, livekit.RoomName(roomID, last.CallID)); err != nil {
 			s.log.Debug("delete livekit room of ended call", "room", roomID, "err", err)
+		}
+	}
+}
+
+// startNotice is the timeline notice of a call_started event.
+func startNotice(e eventlog.Event) Notice {
+	return Notice{
+		ID: e.CallID + ":" + NoticeCallStarted, Kind: NoticeCallStarted, RoomID: e.RoomID,
+		CallID: e.CallID, UserID: e.UserID, At: e.At,
+		Text: fmt.Sprintf("%s started a call", displayName(e.Name, e.UserID)),
+	}
+}
+
+// endNotice is the timeline notice of a call_ended event.
+func endNotice(e eventlog.Event, started time.Time) Notice {
+	d := e.At.Sub(started).Round(time.Second)
+	return Notice{
+		ID: e.CallID + ":" + NoticeCallEnded, Kind: NoticeCallEnded, RoomID: e.RoomID,
+		CallID: e.CallID, At: e.At, Duration: d,
+		Text: fmt.Sprintf("Call ended after %s", formatDuration(d)),
+	}
+}
+
+// noticeTail is how far back into the log boot looks for call starts and
+// ends whose notices may not have reached the host. A notice is posted
+// right after its event is committed, so only a crash in between loses
+// one, and that event is among the last few of the log.
+const noticeTail = 1000
+
+// redeliverNotices posts again the notices of the call starts and ends at
+// the end of the log. Notice ids are stable, and hosts store each id once,
+// so notices that did arrive are not doubled.
+func (s *Service) redeliverNotices(ctx context.Context) {
+	evs, err := s.store.RecentBoundaries(ctx, noticeTail)
+	if err != nil {
+		s.log.Warn("cannot read recent calls to redeliver their notices", "err", err)
+		return
+	}
+	started := make(map[string]time.Time)
+	for _, e := range evs {
+		switch e.Kind {
+		case eventlog.CallStarted:
+			started[e.CallID] = e.At
+			s.notice(ctx, startNotice(e))
+		case eventlog.CallEnded:
+			at, ok := started[e.CallID]
+			if !ok {
+				at = s.callStart(ctx, e.CallID)
+			}
+			s.notice(ctx, endNotice(e, at))
 		}
 	}
 }

@@ -80,9 +80,11 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 	return nil
 }
 
-// Run reconciles at once and then every ReconcileInterval, and enforces
-// the join grace, until ctx ends.
+// Run redelivers the notices a crash may have lost, reconciles at once
+// and then every ReconcileInterval, and enforces the join grace, until ctx
+// ends.
 func (s *Service) Run(ctx context.Context) {
+	s.redeliverNotices(ctx)
 	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("startup reconcile failed; calls are kept until LiveKit answers", "err", err)
 	}

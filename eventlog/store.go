@@ -182,6 +182,16 @@ func (s *Store) ActiveEvents(ctx context.Context) ([]Event, error) {
 		ORDER BY seq`)
 }
 
+// RecentBoundaries returns the call_started and call_ended events among
+// the last n events of the log, in log order. It reads only the tail of
+// the primary key, however long the log is.
+func (s *Store) RecentBoundaries(ctx context.Context, n int) ([]Event, error) {
+	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason
+		FROM events WHERE seq > (SELECT coalesce(max(seq), 0) FROM events) - ?
+			AND kind IN ('call_started', 'call_ended')
+		ORDER BY seq`, n)
+}
+
 // CallEvents returns the events of one call in log order.
 func (s *Store) CallEvents(ctx context.Context, callID string) ([]Event, error) {
 	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -261,6 +262,44 @@ func TestActiveEventsReturnsOnlyOpenCallsInSeqOrder(t *testing.T) {
 // TestProjectionRebuiltAfterRestartEqualsLive builds state live, closes
 // the store, reopens the file and rebuilds the projection from the log
 // alone, as the server does at boot.
+func TestRecentBoundariesLooksOnlyAtTheTailOfTheLog(t *testing.T) {
+	s, _ := openStore(t)
+	joined := func(call, who string) Event {
+		return Event{RoomID: "r", CallID: call, Kind: ParticipantJoined, Identity: who + "#d", UserID: who, Source: SourceLiveKit}
+	}
+	// seq 1..4: an old call; 5..9: a newer one that ended; 10..11: one still running.
+	mustAppend(t, s, Batch{Events: []Event{started("r", "old"), joined("old", "a"), joined("old", "b"), ended("r", "old")}})
+	mustAppend(t, s, Batch{Events: []Event{started("r", "mid"), joined("mid", "a"), joined("mid", "b"), joined("mid", "c"), ended("r", "mid")}})
+	mustAppend(t, s, Batch{Events: []Event{started("r2", "new"), joined("new", "a")}})
+
+	kinds := func(n int) []string {
+		t.Helper()
+		evs, err := s.RecentBoundaries(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, fmt.Sprintf("%d:%s:%s", e.Seq, e.CallID, e.Kind))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{
+		{1, nil},
+		{2, []string{"10:new:call_started"}},
+		{7, []string{"5:mid:call_started", "9:mid:call_ended", "10:new:call_started"}},
+		{6, []string{"9:mid:call_ended", "10:new:call_started"}},
+		{100, []string{"1:old:call_started", "4:old:call_ended", "5:mid:call_started", "9:mid:call_ended", "10:new:call_started"}},
+	} {
+		if got := kinds(tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("last %d events: boundaries %v, want %v", tc.n, got, tc.want)
+		}
+	}
+}
+
 func TestProjectionRebuiltAfterRestartEqualsLive(t *testing.T) {
 	s, path := openStore(t)
 	live := NewProjection()
