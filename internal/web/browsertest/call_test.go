@@ -381,3 +381,35 @@ func tamperJoin(change string) string {
 		};
 	})()`
 }
+
+// A page that stays open through a server restart catches up by itself:
+// a call that emptied while the server was down (its webhooks lost) is
+// ended by the startup reconcile before the page's event stream is back,
+// so only the page's refetch on reconnect can clear the room-list badge
+// and bring in the "call ended" notice.
+func TestOpenPageCatchesUpAfterServerRestart(t *testing.T) {
+	env := calltest.Start(t)
+	carol := newBrowser(t, env, "carol").Page()
+	carol.SignIn("carol")
+	carol.OpenRoom("general")
+	const badge = `document.querySelector('.call-indicator[data-room="general"]')`
+	const endedNotices = `document.querySelectorAll('#timeline .notice[data-kind="call_ended"]').length`
+
+	alice := env.Login("alice")
+	ra := calltest.Connect(t, alice.Join("general", "a"))
+	carol.Wait(20*time.Second, "carol's badge shows alice in the call", visible(`.call-indicator[data-room="general"]`)+` && `+badge+`.textContent === '1'`)
+	carol.Wait(5*time.Second, "stream connected", `window.__chattoDebug.streamConnected()`)
+
+	env.StopServer()
+	carol.Wait(10*time.Second, "the page notices the stream is gone", `!window.__chattoDebug.streamConnected()`)
+	env.Relay.Drop(func(string) bool { return true })
+	ra.Disconnect()
+	time.Sleep(time.Second) // LiveKit's webhooks go nowhere
+	env.Relay.Drop(nil)
+	env.StartServer()
+	calltest.Eventually(t, 20*time.Second, "the startup reconcile ends the call", func() bool { return alice.Call("general") == nil })
+
+	carol.Wait(20*time.Second, "the stream reconnects", `window.__chattoDebug.streamConnected()`)
+	carol.Wait(10*time.Second, "the badge goes away without a reload", badge+`.hidden`)
+	carol.Wait(10*time.Second, "the call-ended notice arrives without a reload", endedNotices+` === 1`)
+}
