@@ -175,6 +175,28 @@ func TestTwoBrowsersShareAnEncryptedCall(t *testing.T) {
 			`window.__chattoDebug.tiles().find(t => t.identity.startsWith('alice#')).videoFrames > %d + 10`, framesBefore))
 	}
 
+	// Plugging in a device: the browser reports a new microphone and
+	// fires devicechange; the picker lists it, and drops it on unplug.
+	// (Chromium's fake devices cannot be hot-plugged, so the list is
+	// extended in the page.)
+	alice.Eval(`(() => {
+		const md = navigator.mediaDevices;
+		md.__realEnumerate = md.__realEnumerate || md.enumerateDevices.bind(md);
+		md.enumerateDevices = async () => [...await md.__realEnumerate(),
+			{ deviceId: 'usb-headset', groupId: 'usb', kind: 'audioinput', label: 'USB Headset', toJSON() { return this; } }];
+		md.dispatchEvent(new Event('devicechange'));
+		return true;
+	})()`, nil)
+	const headset = `[...document.querySelector('#mic-select').options].some(o => o.textContent === 'USB Headset')`
+	alice.Wait(5*time.Second, "the plugged-in microphone is listed", headset)
+	alice.Eval(`(() => {
+		const md = navigator.mediaDevices;
+		md.enumerateDevices = md.__realEnumerate;
+		md.dispatchEvent(new Event('devicechange'));
+		return true;
+	})()`, nil)
+	alice.Wait(5*time.Second, "the unplugged microphone is gone", `!`+headset)
+
 	mark("mute, camera and devices verified")
 	// The media really is encrypted with the call's key: a third device
 	// that is handed a wrong key receives both streams but cannot decode

@@ -444,11 +444,8 @@ function wire() {
   $('cam-toggle').addEventListener('click', () => app.session && app.session.setCamera(!app.session.cameraEnabled()));
   $('mic-select').addEventListener('change', (e) => app.session && app.session.switchDevice('audioinput', e.target.value));
   $('cam-select').addEventListener('change', (e) => app.session && app.session.switchDevice('videoinput', e.target.value));
-  if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
-    navigator.mediaDevices.addEventListener('devicechange', () => {
-      if (app.session && app.session.room) refreshDevices();
-    });
-  }
+  // Device lists refresh through the room's MediaDevicesChanged event
+  // (LiveKit listens for devicechange), which re-renders the call panel.
   window.addEventListener('hashchange', () => {
     if (app.me) route();
   });
