@@ -116,17 +116,25 @@ func deviceOf(c Caller, requested string) (string, error) {
 	return d, nil
 }
 
+// admit checks that the caller may be in the room's call and names the
+// device and its LiveKit identity.
+func (s *Service) admit(ctx context.Context, c Caller, roomID, deviceID string) (dev, identity string, err error) {
+	if dev, err = deviceOf(c, deviceID); err != nil {
+		return "", "", err
+	}
+	if err = s.authorize(ctx, c.UserID, roomID); err != nil {
+		return "", "", err
+	}
+	return dev, Identity(c.UserID, dev), nil
+}
+
 // Join puts the caller's device into the room's call, starting the call
 // if there is none, and returns a token and the call's key.
 func (s *Service) Join(ctx context.Context, c Caller, roomID, deviceID string) (*JoinResult, error) {
-	dev, err := deviceOf(c, deviceID)
+	dev, identity, err := s.admit(ctx, c, roomID, deviceID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c.UserID, roomID); err != nil {
-		return nil, err
-	}
-	identity := Identity(c.UserID, dev)
 
 	unlock := s.lockRoom(roomID)
 	defer unlock()
@@ -193,14 +201,10 @@ func (s *Service) grant(roomID, callID, identity, dev string, c Caller, key []by
 
 // RefreshToken hands a device already in the call a fresh token.
 func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID string) (*JoinResult, error) {
-	dev, err := deviceOf(c, deviceID)
+	dev, identity, err := s.admit(ctx, c, roomID, deviceID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c.UserID, roomID); err != nil {
-		return nil, err
-	}
-	identity := Identity(c.UserID, dev)
 	s.mu.RLock()
 	call := s.proj.Call(roomID)
 	var callID string

@@ -34,6 +34,25 @@ func clearEnv(t *testing.T) {
 	}
 }
 
+// loadFailure loads the given TOML (none if empty) under exactly the given
+// CHATTO_* variables and returns the error Load must fail with.
+func loadFailure(t *testing.T, env map[string]string, toml string) error {
+	t.Helper()
+	clearEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	path := ""
+	if toml != "" {
+		path = writeFile(t, toml)
+	}
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("Load succeeded, want an error")
+	}
+	return err
+}
+
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "chatto.toml")
@@ -354,18 +373,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			path := ""
-			if tt.toml != "" {
-				path = writeFile(t, tt.toml)
-			}
-			_, err := Load(path)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
-			}
+			err := loadFailure(t, tt.env, tt.toml)
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
@@ -440,18 +448,7 @@ func TestLoadErrorsNeverShowTheSecret(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			path := ""
-			if tt.toml != "" {
-				path = writeFile(t, tt.toml)
-			}
-			_, err := Load(path)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
-			}
+			err := loadFailure(t, tt.env, tt.toml)
 			if strings.Contains(err.Error(), tt.secret) {
 				t.Errorf("error shows the secret: %v", err)
 			}
