@@ -421,6 +421,9 @@ func TestOpenPageCatchesUpAfterServerRestart(t *testing.T) {
 	ra := calltest.Connect(t, alice.Join("general", "a"))
 	carol.Wait(20*time.Second, "carol's badge shows alice in the call", visible(`.call-indicator[data-room="general"]`)+` && `+badge+`.textContent === '1'`)
 	carol.Wait(5*time.Second, "stream connected", `window.__chattoDebug.streamConnected()`)
+	// Confirmed by LiveKit's webhook: a device still within its join grace
+	// would rightly survive the restart.
+	calltest.Eventually(t, 20*time.Second, "alice connected", func() bool { return calltest.Identities(alice.Call("general"))["alice#a"] })
 
 	env.StopServer()
 	carol.Wait(10*time.Second, "the page notices the stream is gone", `!window.__chattoDebug.streamConnected()`)
