@@ -223,8 +223,12 @@ func (c *Client) Leave(room, device string) {
 func (c *Client) Call(room string) *chatto.CallView {
 	c.t.Helper()
 	var v *chatto.CallView
-	if st := c.Do("GET", "/api/rooms/"+room+"/call", nil, &v); st != 200 {
-		c.t.Fatalf("get call of %s: status %d", room, st)
+	st, raw := c.Raw("GET", "/api/rooms/"+room+"/call", nil)
+	if st != 200 {
+		c.t.Fatalf("get call of %s: status %d: %s", room, st, raw)
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		c.t.Fatalf("get call of %s: %v in %s", room, err, raw)
 	}
 	return v
 }
