@@ -72,20 +72,11 @@ func Start(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 
-	relay := NewRelay(t, cfg.Webserver.URL+"/webhooks/livekit")
-	// Start's context owns the process for its whole life; Stop ends it.
-	srv, err := lkserver.Start(context.Background(), lkserver.Options{
-		APIKey: APIKey, APISecret: APISecret, WebhookURLs: []string{relay.URL()},
-		Stderr: testWriter{t},
-	})
-	if err != nil {
-		t.Fatalf("start livekit-server: %v", err)
-	}
-	t.Cleanup(func() { srv.Stop() })
-	lk.URL, lk.InternalURL = srv.URL(), srv.HTTPURL()
-	lk.WebhookURL = cfg.Webserver.URL + "/webhooks/livekit"
-
-	e := &Env{t: t, Config: cfg, LK: srv, Relay: relay, BaseURL: cfg.Webserver.URL}
+	e := &Env{t: t, Config: cfg, BaseURL: cfg.Webserver.URL}
+	e.Relay = NewRelay(t, cfg.Webserver.URL+"/webhooks/livekit")
+	e.startLiveKit(0)
+	e.Config.LiveKit.URL, e.Config.LiveKit.InternalURL = e.LK.URL(), e.LK.HTTPURL()
+	e.Config.LiveKit.WebhookURL = cfg.Webserver.URL + "/webhooks/livekit"
 	e.StartServer()
 	t.Cleanup(func() {
 		if e.Main != nil {
@@ -93,6 +84,33 @@ func Start(t testing.TB, opts ...Option) *Env {
 		}
 	})
 	return e
+}
+
+// startLiveKit starts livekit-server on port (0: a free one) with its
+// webhooks going through the relay, and stops it when the test ends.
+func (e *Env) startLiveKit(port int) {
+	e.t.Helper()
+	// Start's context owns the process for its whole life; Stop ends it.
+	srv, err := lkserver.Start(context.Background(), lkserver.Options{
+		APIKey: APIKey, APISecret: APISecret, WebhookURLs: []string{e.Relay.URL()},
+		Port: port, Stderr: testWriter{e.t},
+	})
+	if err != nil {
+		e.t.Fatalf("start livekit-server: %v", err)
+	}
+	e.t.Cleanup(func() { srv.Stop() })
+	e.LK = srv
+}
+
+// RestartLiveKit starts LiveKit again on the same port after LK.Stop, like
+// an SFU back from a crash: reachable at the same URL, with no rooms.
+func (e *Env) RestartLiveKit() {
+	e.t.Helper()
+	port, err := strconv.Atoi(e.LK.URL()[strings.LastIndex(e.LK.URL(), ":")+1:])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.startLiveKit(port)
 }
 
 // Attach returns an Env for a server someone else started (the dev

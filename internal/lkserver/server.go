@@ -289,6 +289,19 @@ func (s *Server) Stop() error {
 	return s.stopErr
 }
 
+// Crash kills the server with SIGKILL, as a crash or power loss would: it
+// sends no webhooks and closes no rooms on the way down. Stop afterwards
+// only cleans up.
+func (s *Server) Crash() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	_ = killGroup(s.cmd.Process.Pid, syscall.SIGKILL)
+	<-s.exited
+}
+
 // redactedOutput is the tail of the server's output without the API secret.
 func (s *Server) redactedOutput() string {
 	return strings.ReplaceAll(s.output.String(), s.secret, "[REDACTED]")

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -366,13 +367,36 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		}
 	})
 
-	t.Run("livekit lost mid-call", func(t *testing.T) {
+	t.Run("livekit lost mid-call and back", func(t *testing.T) {
 		first := first.withT(t)
 		first.OpenRoom("general")
 		first.Join()
-		env.LK.Stop()
+		identity := first.Call().Identity
+		calltest.Eventually(t, 20*time.Second, "LiveKit confirms the device", func() bool { return calltest.Identities(api.Call("general"))[identity] })
+		// A crash, not a shutdown: a LiveKit that shuts down cleanly
+		// closes its rooms, and its webhooks rightly end the call.
+		env.LK.Crash()
 		first.WaitState("reconnecting", 20*time.Second)
 		first.Wait(2*time.Second, "reconnecting is told", `document.getElementById('call-state-text').textContent.toLowerCase().includes('reconnecting')`)
+		if v := api.Call("general"); v == nil {
+			t.Fatal("the call ended while LiveKit was away")
+		}
+		// LiveKit comes back empty at the same address: the page gets
+		// into the call again by itself, still encrypted.
+		env.RestartLiveKit()
+		first.WaitState("connected", 45*time.Second)
+		if c := first.Call(); !c.E2EEEnabled {
+			first.fail("back in the call without encryption: %+v", c)
+		}
+		// A reconcile against the new LiveKit keeps the device only if
+		// LiveKit really has it.
+		calltest.Eventually(t, 20*time.Second, "the new LiveKit has the device", func() bool {
+			if err := env.Service().Reconcile(context.Background()); err != nil {
+				return false
+			}
+			v := api.Call("general")
+			return v != nil && calltest.Identities(v)[identity]
+		})
 		first.Click("#leave")
 		first.WaitState("ended", 10*time.Second)
 		calltest.Eventually(t, 10*time.Second, "the call ended", func() bool { return api.Call("general") == nil })
@@ -380,6 +404,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 
 	t.Run("livekit unreachable", func(t *testing.T) {
 		first := first.withT(t)
+		env.LK.Stop()
 		first.Click("#join")
 		first.WaitState("failed", 20*time.Second)
 		first.Wait(5*time.Second, "unreachable message", `document.getElementById('call-error').textContent.includes('(LiveKit) cannot be reached right now')`)
