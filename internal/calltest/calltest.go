@@ -8,6 +8,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +48,39 @@ type Env struct {
 	Main   *server.Main
 	// BaseURL is the server's http://127.0.0.1:port.
 	BaseURL string
+
+	// Everything the server logged, at every level, and every E2EE key
+	// handed out, so the end of each test can check that no secret leaked
+	// into the logs.
+	mu   sync.Mutex
+	logs bytes.Buffer
+	keys []string
+}
+
+// Write collects server log output.
+func (e *Env) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.logs.Write(p)
+}
+
+// checkLogsHoldNoSecrets fails the test if the API secret or any call key
+// (base64 as handed out, or as hex) appears in what the server logged.
+func (e *Env) checkLogsHoldNoSecrets() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	logs := e.logs.String()
+	secrets := []string{APISecret}
+	for _, k := range e.keys {
+		raw, _ := base64.StdEncoding.DecodeString(k)
+		secrets = append(secrets, k, hex.EncodeToString(raw), string(raw))
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			e.t.Errorf("the server logged a secret (API secret or call key)")
+			return
+		}
+	}
 }
 
 // Option adjusts the configuration before boot.
@@ -73,6 +108,9 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 
 	e := &Env{t: t, Config: cfg, BaseURL: cfg.Webserver.URL}
+	// Registered first, so it runs last: after the server has stopped and
+	// logged its shutdown.
+	t.Cleanup(e.checkLogsHoldNoSecrets)
 	e.Relay = NewRelay(t, cfg.Webserver.URL+"/webhooks/livekit")
 	e.startLiveKit(0)
 	e.Config.LiveKit.URL, e.Config.LiveKit.InternalURL = e.LK.URL(), e.LK.HTTPURL()
@@ -123,7 +161,10 @@ func LogWriter(t testing.TB) io.Writer { return testWriter{t} }
 // StartServer boots the server (again) on the same database.
 func (e *Env) StartServer() {
 	e.t.Helper()
-	log := slog.New(slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewMultiHandler(
+		slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelInfo}),
+		slog.NewTextHandler(e, &slog.HandlerOptions{Level: slog.LevelDebug}),
+	))
 	m := server.New(e.Config, log)
 	if err := m.Run(context.Background()); err != nil {
 		e.t.Fatalf("start server: %v", err)
@@ -226,6 +267,9 @@ func (c *Client) Join(room, device string) *chatto.JoinResult {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		c.t.Fatal(err)
 	}
+	c.env.mu.Lock()
+	c.env.keys = append(c.env.keys, res.E2EEKey)
+	c.env.mu.Unlock()
 	return &res
 }
 
