@@ -14,23 +14,16 @@ import (
 )
 
 // Mount registers the host's own routes: sign-in, rooms, timeline and the
-// realtime stream. writeErr renders errors in the plugin's error shape.
-func (h *Host) Mount(e *echo.Echo, writeErr func(echo.Context, error) error) {
-	wrap := func(fn echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if err := fn(c); err != nil {
-				return writeErr(c, err)
-			}
-			return nil
-		}
-	}
-	e.POST("/api/login", wrap(h.login))
-	e.POST("/api/logout", wrap(h.logout))
-	e.GET("/api/me", wrap(h.authed(h.me)))
-	e.GET("/api/rooms", wrap(h.authed(h.rooms)))
-	e.GET("/api/rooms/:room/messages", wrap(h.authed(h.messages)))
-	e.POST("/api/rooms/:room/messages", wrap(h.authed(h.postMessage)))
-	e.GET("/api/events", wrap(h.authed(h.events)))
+// realtime stream. Handlers return their errors to echo; the server's
+// HTTPErrorHandler renders them in the plugin's error shape.
+func (h *Host) Mount(e *echo.Echo) {
+	e.POST("/api/login", h.login)
+	e.POST("/api/logout", h.logout)
+	e.GET("/api/me", h.authed(h.me))
+	e.GET("/api/rooms", h.authed(h.rooms))
+	e.GET("/api/rooms/:room/messages", h.authed(h.messages))
+	e.POST("/api/rooms/:room/messages", h.authed(h.postMessage))
+	e.GET("/api/events", h.authed(h.events))
 }
 
 func (h *Host) authed(fn func(echo.Context, chatto.Caller) error) echo.HandlerFunc {

@@ -80,7 +80,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.plugin.Mount(e)
-	m.host.Mount(e, func(c echo.Context, err error) error { return chatto.WriteError(c, m.Log, err) })
+	m.host.Mount(e)
 	e.GET("/healthz", m.healthz)
 	web.Mount(e)
 	m.echo = e
