@@ -296,4 +296,3 @@ func (s *Service) nextDeadline() time.Time {
 	}
 	return next
 }
-
