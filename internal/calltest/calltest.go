@@ -46,6 +46,9 @@ type Env struct {
 	LK     *lkserver.Server
 	Relay  *Relay
 	Main   *server.Main
+	// Clock, if set before the server starts, is the call service's
+	// clock; it survives restarts of the server, like the wall clock.
+	Clock chatto.Clock
 	// BaseURL is the server's http://127.0.0.1:port.
 	BaseURL string
 
@@ -91,6 +94,14 @@ type Option func(*config.Config)
 // webhooks alone do; tests that need it set a short interval.
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
+	return StartWithClock(t, nil, opts...)
+}
+
+// StartWithClock is Start with the call service reading time from clock
+// (nil: the system clock), so a test can move ring deadlines and the join
+// grace by hand.
+func StartWithClock(t testing.TB, clock chatto.Clock, opts ...Option) *Env {
+	t.Helper()
 	port, err := lkserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +118,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 
-	e := &Env{t: t, Config: cfg, BaseURL: cfg.Webserver.URL}
+	e := &Env{t: t, Config: cfg, BaseURL: cfg.Webserver.URL, Clock: clock}
 	// Registered first, so it runs last: after the server has stopped and
 	// logged its shutdown.
 	t.Cleanup(e.checkLogsHoldNoSecrets)
@@ -166,6 +177,7 @@ func (e *Env) StartServer() {
 		slog.NewTextHandler(e, &slog.HandlerOptions{Level: slog.LevelDebug}),
 	))
 	m := server.New(e.Config, log)
+	m.Clock = e.Clock
 	if err := m.Run(context.Background()); err != nil {
 		e.t.Fatalf("start server: %v", err)
 	}
@@ -501,4 +513,71 @@ func Stream(t testing.TB, e *Env, c *Client) <-chan StreamEvent {
 		}
 	}()
 	return out
+}
+
+// JoinAs joins a room's call from a device asking for a call type ("" for
+// the default) and fails the test on error.
+func (c *Client) JoinAs(room, device, typ string) *chatto.JoinResult {
+	c.t.Helper()
+	var res chatto.JoinResult
+	st, raw := c.Raw("POST", "/api/rooms/"+room+"/call/join", map[string]string{"device_id": device, "type": typ})
+	if st != 200 {
+		c.t.Fatalf("%s joins %s: status %d: %s", c.User, room, st, raw)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		c.t.Fatal(err)
+	}
+	c.env.mu.Lock()
+	c.env.keys = append(c.env.keys, res.E2EEKey)
+	c.env.mu.Unlock()
+	return &res
+}
+
+// Post sends a JSON POST and returns the status and, for an error answer,
+// its code.
+func (c *Client) Post(path string, body any) (int, string) {
+	c.t.Helper()
+	st, raw := c.Raw("POST", path, body)
+	if st < 300 {
+		return st, ""
+	}
+	var e APIError
+	if err := json.Unmarshal(raw, &e); err != nil {
+		c.t.Fatalf("POST %s: %d with a body that is not an error: %s", path, st, raw)
+	}
+	return st, e.Error.Code
+}
+
+// Next waits for the next stream event of type typ whose data satisfies
+// match (nil: any), skipping others, and fails the test after timeout.
+func Next(t testing.TB, events <-chan StreamEvent, timeout time.Duration, typ string, match func(data string) bool) StreamEvent {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Type == typ && (match == nil || match(ev.Data)) {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no %s event within %s", typ, timeout)
+			return StreamEvent{}
+		}
+	}
+}
+
+// None fails the test if an event of type typ arrives within d.
+func None(t testing.TB, events <-chan StreamEvent, d time.Duration, typ string) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Type == typ {
+				t.Fatalf("unexpected %s event: %s", typ, ev.Data)
+			}
+		case <-deadline:
+			return
+		}
+	}
 }
