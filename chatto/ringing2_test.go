@@ -433,4 +433,3 @@ func TestReconnectWithTheSameIdentityKeepsTheCall(t *testing.T) {
 		t.Fatalf("call after the reconnect = %+v", v)
 	}
 }
-
