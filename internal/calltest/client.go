@@ -76,18 +76,7 @@ func (c *Client) Raw(method, path string, body any) (int, []byte) {
 // Join joins a room's call from a device and fails the test on error.
 func (c *Client) Join(room, device string) *chatto.JoinResult {
 	c.t.Helper()
-	var res chatto.JoinResult
-	st, raw := c.Raw("POST", "/api/rooms/"+room+"/call/join", map[string]string{"device_id": device})
-	if st != 200 {
-		c.t.Fatalf("%s joins %s: status %d: %s", c.User, room, st, raw)
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		c.t.Fatal(err)
-	}
-	c.env.mu.Lock()
-	c.env.keys = append(c.env.keys, res.E2EEKey)
-	c.env.mu.Unlock()
-	return &res
+	return c.JoinAs(room, device, "")
 }
 
 // Leave leaves a room's call from a device.
