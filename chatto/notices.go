@@ -27,8 +27,8 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 		ended = &sum
 	}
 	s.postNotices(ctx, evs, ended)
-	s.publishCall(ctx, roomID, evs, ended)
 	s.publishRings(ctx, roomID, evs)
+	s.publishCall(ctx, roomID, evs, ended)
 	if ended != nil {
 		// Nobody should linger in the LiveKit room of a call whose key is
 		// gone; deleting it also frees LiveKit's resources at once.
