@@ -118,7 +118,8 @@ func TestCallHistoryPagesNewestFirst(t *testing.T) {
 	if st := alice.Do("GET", "/api/calls/history?limit=100", nil, &all); st != 200 || len(all.Calls) != 8 || all.Next != nil {
 		t.Fatalf("alice's history across rooms = %d, %d calls", st, len(all.Calls))
 	}
-	if first := all.Calls[0]; first.ID != missed.CallID || first.Outcome != "missed" || !slices.Equal(first.Rung, []string{"bob"}) {
+	if first := all.Calls[0]; first.ID != missed.CallID || first.Outcome != "missed" || !slices.Equal(first.Rung, []string{"bob"}) ||
+		first.DurationSeconds != 0 {
 		t.Fatalf("newest entry of alice's history = %+v", first)
 	}
 	var daves chatto.HistoryPage

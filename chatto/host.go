@@ -207,4 +207,6 @@ type RingView struct {
 	Name      string    `json:"name"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Busy      bool      `json:"busy"`
+	// Caller is who rang: the call's creator, or whoever invited.
+	Caller User `json:"caller"`
 }

@@ -52,7 +52,8 @@ func TestInviteRingsAMemberIntoARunningCall(t *testing.T) {
 
 	var out struct{ Call *chatto.CallView }
 	if st := carol.Do("POST", "/api/rooms/general/call/invite", map[string]string{"user_id": "bob"}, &out); st != 200 ||
-		out.Call == nil || len(out.Call.Ringing) != 1 || out.Call.Ringing[0].UserID != "bob" || out.Call.State != chatto.StateActive {
+		out.Call == nil || len(out.Call.Ringing) != 1 || out.Call.Ringing[0].UserID != "bob" || out.Call.State != chatto.StateActive ||
+		out.Call.Ringing[0].Caller != (chatto.User{ID: "carol", Name: "Carol"}) {
 		t.Fatalf("invite = %d %+v", st, out.Call)
 	}
 	r := decode[chatto.RingingEvent](t, calltest.Next(t, bobEvents, wait, chatto.EventCallRinging, nil))

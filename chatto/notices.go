@@ -27,6 +27,8 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 		ended = &sum
 	}
 	s.postNotices(ctx, evs, ended)
+	// Ring events go first: a callee's dialog closes on its ring_stopped
+	// before the call it belongs to is reported ended.
 	s.publishRings(ctx, roomID, evs)
 	s.publishCall(ctx, roomID, evs, ended)
 	if ended != nil {
@@ -265,8 +267,10 @@ func summarize(evs []eventlog.Event) callSummary {
 
 func (c callSummary) name(userID string) string { return displayName(c.names[userID], userID) }
 
+// duration is how long a completed call lasted; a call nobody answered
+// has none.
 func (c callSummary) duration() time.Duration {
-	if c.EndedAt.IsZero() || c.StartedAt.IsZero() {
+	if c.EndedAt.IsZero() || c.StartedAt.IsZero() || c.Outcome != eventlog.OutcomeCompleted {
 		return 0
 	}
 	return c.EndedAt.Sub(c.StartedAt).Round(time.Second)

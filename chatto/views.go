@@ -40,10 +40,23 @@ func viewOf(c *eventlog.Call, now time.Time) *CallView {
 	}
 	for _, r := range c.SortedRings() {
 		if r.Deadline.After(now) {
-			v.Ringing = append(v.Ringing, RingView{UserID: r.UserID, Name: r.Name, ExpiresAt: r.Deadline, Busy: r.Busy})
+			v.Ringing = append(v.Ringing, RingView{UserID: r.UserID, Name: r.Name, ExpiresAt: r.Deadline, Busy: r.Busy,
+				Caller: ringer(c, r)})
 		}
 	}
 	return v
+}
+
+// ringer names who rang r, taking the name from one of their devices in
+// the call (an inviter who is not in it is named by id).
+func ringer(c *eventlog.Call, r *eventlog.Ring) User {
+	id, _ := UserOfIdentity(r.By)
+	for _, p := range c.Participants {
+		if p.UserID == id && p.Name != "" {
+			return User{ID: id, Name: p.Name}
+		}
+	}
+	return User{ID: id, Name: id}
 }
 
 // RoomCall returns the room's active call for a member, or nil.
