@@ -1,13 +1,18 @@
 // Chatto web client, the shell: boot, sign-in, the room list with live
 // call indicators, routing, and the event stream's wiring to the timeline
-// (timeline.js) and the room's call (callpanel.js, call.js).
+// (timeline.js), the room's call (callpanel.js, call.js), the incoming-call
+// dialog (incoming.js) and Recent calls (history.js).
 
 import { ApiError, api } from './api.js';
-import { renderCall, renderHeader, wireCallPanel } from './callpanel.js';
+import * as callpanel from './callpanel.js';
 import { $, h, initials, showError } from './dom.js';
+import { clearHistory, historySnapshot, loadHistory, refreshHistorySoon, wireHistory } from './history.js';
+import * as incoming from './incoming.js';
 import { Stream, participantCount } from './realtime.js';
-import { app, openRoom, roomName } from './state.js';
-import { addMessages, clearTimeline, loadMessages, sendMessage } from './timeline.js';
+import { app, learnCall, openRoom, roomById, roomName } from './state.js';
+import { addMessages, clearTimeline, isCallNotice, loadMessages, sendMessage } from './timeline.js';
+
+const { renderCall, renderHeader } = callpanel;
 
 // ---- boot and sign-in ----
 
@@ -31,6 +36,8 @@ function showSignIn(message = '') {
   app.me = null;
   if (app.stream) app.stream.stop();
   app.stream = null;
+  incoming.clearRings();
+  clearHistory();
   $('shell').hidden = true;
   $('signin').hidden = false;
   $('signin-error').textContent = message;
@@ -78,21 +85,48 @@ async function showShell() {
   await route();
 }
 
+/** Fetches the room list again (a ring from a room this page has not seen). */
+async function reloadRooms() {
+  app.rooms = (await api('GET', '/api/rooms')) || [];
+  renderRooms();
+  await route();
+}
+
 // ---- realtime ----
 
 function startStream() {
   if (app.stream) app.stream.stop();
   app.stream = new Stream({
     onOpen: () => {
-      // Whatever happened while we were not listening: refetch.
-      if (app.config.enabled) app.calls.refresh().catch(() => {});
+      // Whatever happened while we were not listening: refetch, and ring
+      // for calls that are still ringing this user.
+      if (app.config.enabled) {
+        const since = Date.now();
+        app.calls
+          .refresh()
+          .then(() => incoming.reconcileRings(since))
+          .catch(() => {});
+        loadHistory();
+      }
       if (app.current) loadMessages(app.current).catch(() => {});
     },
     onCall: (ev) => {
-      if (ev && ev.room_id) app.calls.applyEvent(ev);
+      if (!ev || !ev.room_id) return;
+      learnCall(ev.call);
+      app.calls.applyEvent(ev);
+      callpanel.onCallEvent(ev);
+      incoming.onCallEvent(ev);
+      if (ev.type === 'call.ended') refreshHistorySoon();
+    },
+    onRing: (ev) => {
+      if (!ev || !app.config.enabled) return;
+      if (ev.type === 'call.ringing' && ev.room_id && !roomById(ev.room_id)) reloadRooms().catch(() => {});
+      incoming.onRingEvent(ev);
+      callpanel.onRingEvent(ev);
     },
     onMessage: (m) => {
       if (m && m.room_id === app.current) addMessages([m]);
+      if (isCallNotice(m)) refreshHistorySoon();
     },
     onUnauthorized: async () => {
       try {
@@ -107,9 +141,12 @@ function startStream() {
   app.stream.start();
 }
 
-app.calls.onChange((roomId) => {
+app.calls.onChange((roomId, call) => {
+  learnCall(call);
   renderIndicator(roomId);
   if (roomId === app.current) renderHeader();
+  if (app.session && app.session.roomId === roomId) renderCall();
+  incoming.render(); // whether answering means leaving another call
 });
 
 // ---- rooms ----
@@ -170,7 +207,9 @@ function wire() {
   $('signin-form').addEventListener('submit', signIn);
   $('signout').addEventListener('click', signOut);
   $('composer').addEventListener('submit', sendMessage);
-  wireCallPanel();
+  callpanel.wireCallPanel();
+  incoming.wireIncoming();
+  wireHistory();
   window.addEventListener('hashchange', () => {
     if (app.me) route();
   });
@@ -190,6 +229,9 @@ function wire() {
     tiles: () => (app.tiles ? app.tiles.snapshot() : []),
     calls: () => Object.fromEntries([...app.calls.rooms].map(([k, v]) => [k, v.call])),
     streamConnected: () => !!(app.stream && app.stream.connected),
+    config: () => ({ enabled: !!app.config.enabled, defaultType: app.config.default_type || '', ringTimeoutSeconds: app.config.ring_timeout_seconds || 0 }),
+    incoming: () => incoming.incomingSnapshot(),
+    history: () => historySnapshot(),
   };
 }
 

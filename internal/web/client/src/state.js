@@ -15,7 +15,34 @@ export const app = {
   session: null, // CallSession, in at most one room at a time
   tiles: null,
   deviceId: deviceId(() => app.session && app.session.active, (id) => (app.deviceId = id)),
+  names: new Map(), // user id -> display name, learnt from call views and events
+  rung: new Map(), // call id -> user ids rung in it, for wording its outcome
 };
+
+/** A user's display name as far as the client has seen it, else the id. */
+export const nameOf = (userId) => {
+  if (app.me && userId === app.me.id) return app.me.name;
+  return app.names.get(userId) || userId;
+};
+
+/** Remembers what a call view tells about people: names and who was rung. */
+export function learnCall(call) {
+  if (!call) return;
+  for (const p of call.participants || []) if (p.user_id && p.name) app.names.set(p.user_id, p.name);
+  for (const r of call.ringing || []) {
+    if (r.user_id && r.name) app.names.set(r.user_id, r.name);
+    if (!r.user_id) continue;
+    if (!app.rung.has(call.id)) app.rung.set(call.id, new Set());
+    app.rung.get(call.id).add(r.user_id);
+  }
+}
+
+/** Whether the signed-in user may end a call for everyone in the room. */
+export function canEndForEveryone(call) {
+  if (!app.me || !call) return false;
+  const room = roomById(call.room_id);
+  return call.created_by === app.me.id || !!(room && Array.isArray(room.admins) && room.admins.includes(app.me.id));
+}
 
 /** The room summary with this id, if the user is a member. */
 export const roomById = (id) => app.rooms.find((r) => r.id === id);

@@ -31,16 +31,32 @@ export function addMessages(list) {
     const after = [...box.children].find((c) => Number(c.dataset.seq) > m.seq);
     box.insertBefore(li, after || null);
     added = true;
-    if (m.kind === 'notice' && list.length === 1) announce(m.body);
+    if (m.kind === 'notice' && list.length === 1) announce(noticeText(m));
   }
   if (added && atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
+/**
+ * A notice's text for this reader: call notices carry wording per user
+ * (the callee reads "Missed call from Alice", the caller "Bob didn't
+ * answer"), and the body for everyone else.
+ */
+export function noticeText(m) {
+  const texts = m.notice && m.notice.texts;
+  return (app.me && texts && texts[app.me.id]) || m.body;
+}
+
+/** Whether a message is a notice about a call (it changes Recent calls). */
+export const isCallNotice = (m) => !!m && m.kind === 'notice' && !!m.notice && String(m.notice.kind || '').startsWith('call');
+
 function renderMessage(m) {
   const time = h('time', { datetime: m.at, text: formatTime(m.at) });
   if (m.kind === 'notice') {
-    const kind = (m.notice && m.notice.kind) || 'notice';
-    return h('li', { class: 'notice', dataset: { seq: m.seq, kind, id: m.id } }, h('span', { text: m.body }), time);
+    const n = m.notice || {};
+    const data = { seq: m.seq, kind: n.kind || 'notice', id: m.id };
+    if (n.outcome) data.outcome = n.outcome;
+    if (n.call_type) data.callType = n.call_type;
+    return h('li', { class: 'notice', dataset: data }, h('span', { text: noticeText(m) }), time);
   }
   const member = m.user_id;
   return h(
