@@ -38,6 +38,12 @@ type Config struct {
 	DepartureTimeout time.Duration `toml:"departure_timeout" split_words:"true"`
 	// WebhookMaxBytes bounds a webhook body; larger requests get 413.
 	WebhookMaxBytes int64 `toml:"webhook_max_bytes" split_words:"true"`
+	// DefaultType is the type of a call whose first joiner names none:
+	// "audio" or "video".
+	DefaultType string `toml:"default_type" split_words:"true"`
+	// RingTimeout is how long a ring lasts unanswered before it is
+	// recorded as missed.
+	RingTimeout time.Duration `toml:"ring_timeout" split_words:"true"`
 }
 
 // NewConfig returns the defaults; TOML and environment override them.
@@ -51,6 +57,8 @@ func NewConfig() Config {
 		EmptyTimeout:      60 * time.Second,
 		DepartureTimeout:  20 * time.Second,
 		WebhookMaxBytes:   1 << 20,
+		DefaultType:       "video",
+		RingTimeout:       45 * time.Second,
 	}
 }
 
@@ -102,6 +110,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("livekit.departure_timeout: %s is shorter than 1s", c.DepartureTimeout)
 	case c.WebhookMaxBytes < 1024:
 		return fmt.Errorf("livekit.webhook_max_bytes: %d is smaller than 1024", c.WebhookMaxBytes)
+	case c.DefaultType != "audio" && c.DefaultType != "video":
+		return fmt.Errorf("livekit.default_type: %q is not \"audio\" or \"video\"", c.DefaultType)
+	case c.RingTimeout < time.Second || c.RingTimeout > time.Hour:
+		return fmt.Errorf("livekit.ring_timeout: %s is outside 1s..1h", c.RingTimeout)
 	}
 	return nil
 }

@@ -18,6 +18,14 @@ const (
 	EBADSIGNATURE = "invalid_signature"   // webhook signature missing or wrong
 	ETOOLARGE     = "payload_too_large"   // request body over the limit
 	EINTERNAL     = "internal"            // anything else; details are logged, not returned
+
+	ENOTALLOWED      = "not_allowed"       // a room member without the right (e.g. end for all)
+	EUSERNOTFOUND    = "user_not_found"    // invite of an unknown user
+	ENOTMEMBER       = "not_member"        // invite of a user who is not in the room
+	EALREADYINCALL   = "already_in_call"   // invite of a user who is already in the call
+	ENOCALL          = "no_call"           // the room has no active call
+	ENOTRINGING      = "not_ringing"       // decline or merge by a user who is not being rung
+	ECALLERNOTMEMBER = "caller_not_member" // merge into a room the caller is not in
 )
 
 // Error is a domain error with a stable code and a message safe to show

@@ -15,11 +15,17 @@ type Host interface {
 	IsMember(ctx context.Context, roomID, userID string) (bool, error)
 	// Room describes a room, or returns an *Error with code ENOTFOUND.
 	Room(ctx context.Context, roomID string) (Room, error)
+	// User describes a user, or returns an *Error with code ENOTFOUND.
+	User(ctx context.Context, userID string) (User, error)
+	// UserRooms lists the ids of the rooms a user belongs to (call
+	// history across rooms).
+	UserRooms(ctx context.Context, userID string) ([]string, error)
 	// PostNotice adds a call notice to the room's timeline. It must keep
 	// one entry per Notice.ID: the plugin posts the notices of recent
 	// calls again at startup, in case a crash lost one.
 	PostNotice(ctx context.Context, n Notice) error
-	// Publish pushes a realtime event to the given users' open clients.
+	// Publish pushes a realtime event to the given users' open clients,
+	// named by ev.EventType() and encoded as JSON.
 	Publish(ctx context.Context, userIDs []string, ev RealtimeEvent) error
 }
 
@@ -33,6 +39,12 @@ type Caller struct {
 	DeviceID string
 }
 
+// User is a user as the plugin shows them.
+type User struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
 // Room kinds.
 const (
 	RoomDirect = "direct"
@@ -44,6 +56,9 @@ type Room struct {
 	ID      string
 	Kind    string
 	Members []string
+	// Admins may end the room's calls for everyone. Every admin is also
+	// a member.
+	Admins []string
 }
 
 // Notice kinds.
@@ -62,33 +77,117 @@ type Notice struct {
 	UserID   string        `json:"user_id,omitempty"`
 	At       time.Time     `json:"at"`
 	Duration time.Duration `json:"duration,omitempty"`
-	Text     string        `json:"text"`
+	// Text is the wording for any reader; Texts overrides it for the
+	// readers it names (the callee reads "Missed call from Alice", the
+	// caller "Bob didn't answer").
+	Text  string            `json:"text"`
+	Texts map[string]string `json:"texts,omitempty"`
+	// Outcome and CallType are set on call_ended notices.
+	Outcome  string `json:"outcome,omitempty"`
+	CallType string `json:"call_type,omitempty"`
+	// Participants are the users who were in the call (call_ended).
+	Participants []string `json:"participants,omitempty"`
+}
+
+// TextFor returns the notice's wording for one reader.
+func (n Notice) TextFor(userID string) string {
+	if t, ok := n.Texts[userID]; ok {
+		return t
+	}
+	return n.Text
 }
 
 // Realtime event types.
 const (
-	EventCallStarted = "call.started"
-	EventCallUpdated = "call.updated"
-	EventCallEnded   = "call.ended"
+	EventCallStarted     = "call.started"
+	EventCallUpdated     = "call.updated"
+	EventCallEnded       = "call.ended"
+	EventCallRinging     = "call.ringing"
+	EventCallRingStopped = "call.ring_stopped"
+	EventCallMoved       = "call.moved"
 )
 
-// RealtimeEvent is pushed to room members when a call changes.
-type RealtimeEvent struct {
+// RealtimeEvent is something the plugin pushes to users' open clients.
+type RealtimeEvent interface {
+	EventType() string
+}
+
+// CallEvent (call.started, call.updated, call.ended) is pushed to room
+// members when a call changes.
+type CallEvent struct {
 	Type   string    `json:"type"`
 	RoomID string    `json:"room_id"`
 	Call   *CallView `json:"call"`
 }
 
-// CallView is the public shape of an active call.
+// EventType implements RealtimeEvent.
+func (e CallEvent) EventType() string { return e.Type }
+
+// RingingEvent (call.ringing) is pushed to every device of a user being
+// rung.
+type RingingEvent struct {
+	Type      string    `json:"type"`
+	RoomID    string    `json:"room_id"`
+	Call      *CallView `json:"call"`
+	Caller    User      `json:"caller"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Busy says the rung user is in another call.
+	Busy bool `json:"busy"`
+}
+
+// EventType implements RealtimeEvent.
+func (e RingingEvent) EventType() string { return EventCallRinging }
+
+// RingStoppedEvent (call.ring_stopped) is pushed to every device of the
+// user whose ring stopped and to the caller.
+type RingStoppedEvent struct {
+	Type   string `json:"type"`
+	RoomID string `json:"room_id"`
+	CallID string `json:"call_id"`
+	// UserID is whose ring stopped.
+	UserID string `json:"user_id"`
+	// Reason is accepted, declined, cancelled, missed or merged.
+	Reason string `json:"reason"`
+}
+
+// EventType implements RealtimeEvent.
+func (e RingStoppedEvent) EventType() string { return EventCallRingStopped }
+
+// MovedEvent (call.moved) tells a caller whose direct call was merged
+// into another room's call to join that call.
+type MovedEvent struct {
+	Type     string `json:"type"`
+	CallID   string `json:"call_id"`
+	FromRoom string `json:"from_room"`
+	IntoRoom string `json:"into_room"`
+}
+
+// EventType implements RealtimeEvent.
+func (e MovedEvent) EventType() string { return EventCallMoved }
+
+// Call states.
+const (
+	StateRinging = "ringing"
+	StateActive  = "active"
+	StateEnded   = "ended" // only in call.ended events
+)
+
+// CallView is the public shape of a call: an active one, or one that just
+// ended (EndedAt and Outcome set).
 type CallView struct {
 	ID        string     `json:"id"`
 	RoomID    string     `json:"room_id"`
+	Type      string     `json:"type"`
+	State     string     `json:"state"`
+	CreatedBy string     `json:"created_by"`
 	StartedAt time.Time  `json:"started_at"`
 	StartedBy string     `json:"started_by"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	Outcome   string     `json:"outcome,omitempty"`
 	// Seq orders updates of one room: a client keeps the highest it saw.
 	Seq          int64             `json:"seq"`
 	Participants []ParticipantView `json:"participants"`
+	Ringing      []RingView        `json:"ringing"`
 }
 
 // ParticipantView is one device in a call.
@@ -100,4 +199,12 @@ type ParticipantView struct {
 	// Connected is false while the device holds a token but LiveKit has
 	// not seen it yet.
 	Connected bool `json:"connected"`
+}
+
+// RingView is a user being rung into a call.
+type RingView struct {
+	UserID    string    `json:"user_id"`
+	Name      string    `json:"name"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Busy      bool      `json:"busy"`
 }

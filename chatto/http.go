@@ -23,6 +23,14 @@ var statusOf = map[string]int{
 	EBADSIGNATURE: http.StatusUnauthorized,
 	ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	EINTERNAL:     http.StatusInternalServerError,
+
+	ENOTALLOWED:      http.StatusForbidden,
+	EUSERNOTFOUND:    http.StatusNotFound,
+	ENOTMEMBER:       http.StatusForbidden,
+	EALREADYINCALL:   http.StatusConflict,
+	ENOCALL:          http.StatusConflict,
+	ENOTRINGING:      http.StatusConflict,
+	ECALLERNOTMEMBER: http.StatusConflict,
 }
 
 // asDomain turns the webhook edge's errors into domain errors.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -29,7 +30,7 @@ type Plugin struct {
 
 // New builds the plugin. With cfg.Enabled false it only answers the call
 // endpoints with null; store may then be nil.
-func New(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log *slog.Logger) (*Plugin, error) {
+func New(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log *slog.Logger, opts ...Option) (*Plugin, error) {
 	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -41,7 +42,7 @@ func New(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log 
 	if store == nil {
 		return nil, errors.New("chatto: calls are enabled but no event log store was given")
 	}
-	svc, err := NewService(ctx, cfg, host, store, log)
+	svc, err := NewService(ctx, cfg, host, store, log, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +79,9 @@ type ClientConfig struct {
 	TokenTTLSeconds  int64 `json:"token_ttl_seconds,omitempty"`
 	MaxParticipants  int   `json:"max_participants,omitempty"`
 	JoinGraceSeconds int64 `json:"join_grace_seconds,omitempty"`
+	// DefaultType is the type of a call started without one.
+	DefaultType        string `json:"default_type,omitempty"`
+	RingTimeoutSeconds int64  `json:"ring_timeout_seconds,omitempty"`
 }
 
 // Mount registers the plugin's routes on the host's echo.
@@ -89,6 +93,12 @@ func (p *Plugin) Mount(e *echo.Echo) {
 	e.POST("/api/rooms/:room/call/join", h(p.authed(p.join)))
 	e.POST("/api/rooms/:room/call/leave", h(p.authed(p.leave)))
 	e.POST("/api/rooms/:room/call/token", h(p.authed(p.refresh)))
+	e.POST("/api/rooms/:room/call/decline", h(p.authed(p.decline)))
+	e.POST("/api/rooms/:room/call/end", h(p.authed(p.end)))
+	e.POST("/api/rooms/:room/call/invite", h(p.authed(p.invite)))
+	e.POST("/api/rooms/:room/call/merge", h(p.authed(p.merge)))
+	e.GET("/api/rooms/:room/calls", h(p.authed(p.roomHistory)))
+	e.GET("/api/calls/history", h(p.authed(p.userHistory)))
 	e.POST("/webhooks/livekit", h(p.webhook))
 }
 
@@ -100,6 +110,7 @@ func (p *Plugin) clientConfig(c echo.Context) error {
 		Enabled: true, LiveKitURL: p.cfg.URL, E2EE: true,
 		TokenTTLSeconds: int64(p.cfg.TokenTTL.Seconds()), MaxParticipants: p.cfg.MaxParticipants,
 		JoinGraceSeconds: int64(p.cfg.JoinGrace.Seconds()),
+		DefaultType:      p.cfg.DefaultType, RingTimeoutSeconds: int64(p.cfg.RingTimeout.Seconds()),
 	})
 }
 
@@ -134,37 +145,45 @@ func (p *Plugin) roomCall(c echo.Context, caller Caller) error {
 	return c.JSON(http.StatusOK, v)
 }
 
-// deviceRequest is the optional body of join, leave and token.
-type deviceRequest struct {
+// callRequest is the optional body of every call action; each reads the
+// fields it needs.
+type callRequest struct {
 	DeviceID string `json:"device_id"`
+	Type     string `json:"type"`
+	Reason   string `json:"reason"`
+	UserID   string `json:"user_id"`
+	IntoRoom string `json:"into_room"`
 }
 
-// readDevice accepts an empty body, JSON, or the text/plain JSON that
+// maxBody bounds the JSON body of a call action.
+const maxBody = 4096
+
+// readBody accepts an empty body, JSON, or the text/plain JSON that
 // navigator.sendBeacon sends on tab close.
-func readDevice(c echo.Context) (string, error) {
-	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, 4097))
+func readBody(c echo.Context) (callRequest, error) {
+	var req callRequest
+	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
 	if err != nil {
-		return "", Errorf(EINVALID, "cannot read request body")
+		return req, Errorf(EINVALID, "cannot read request body")
 	}
-	if len(raw) > 4096 {
-		return "", Errorf(ETOOLARGE, "request body too large")
+	if len(raw) > maxBody {
+		return req, Errorf(ETOOLARGE, "request body too large")
 	}
 	if strings.TrimSpace(string(raw)) == "" {
-		return "", nil
+		return req, nil
 	}
-	var req deviceRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return "", Errorf(EINVALID, "request body must be JSON like {\"device_id\":\"...\"}")
+		return req, Errorf(EINVALID, "request body must be a JSON object")
 	}
-	return req.DeviceID, nil
+	return req, nil
 }
 
 func (p *Plugin) join(c echo.Context, caller Caller) error {
-	dev, err := readDevice(c)
+	req, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), dev)
+	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), JoinRequest{DeviceID: req.DeviceID, Type: req.Type})
 	if err != nil {
 		return err
 	}
@@ -172,11 +191,11 @@ func (p *Plugin) join(c echo.Context, caller Caller) error {
 }
 
 func (p *Plugin) refresh(c echo.Context, caller Caller) error {
-	dev, err := readDevice(c)
+	req, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	res, err := p.svc.RefreshToken(c.Request().Context(), caller, c.Param("room"), dev)
+	res, err := p.svc.RefreshToken(c.Request().Context(), caller, c.Param("room"), req.DeviceID)
 	if err != nil {
 		return err
 	}
@@ -184,15 +203,93 @@ func (p *Plugin) refresh(c echo.Context, caller Caller) error {
 }
 
 func (p *Plugin) leave(c echo.Context, caller Caller) error {
-	dev, err := readDevice(c)
+	req, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	left, err := p.svc.Leave(c.Request().Context(), caller, c.Param("room"), dev)
+	left, err := p.svc.Leave(c.Request().Context(), caller, c.Param("room"), req.DeviceID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"left": left})
+}
+
+func (p *Plugin) decline(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := p.svc.Decline(c.Request().Context(), caller, c.Param("room"), req.Reason); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"declined": true})
+}
+
+func (p *Plugin) end(c echo.Context, caller Caller) error {
+	if err := p.svc.End(c.Request().Context(), caller, c.Param("room")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"ended": true})
+}
+
+func (p *Plugin) invite(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	v, err := p.svc.Invite(c.Request().Context(), caller, c.Param("room"), req.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]*CallView{"call": v})
+}
+
+func (p *Plugin) merge(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := p.svc.Merge(c.Request().Context(), caller, c.Param("room"), req.IntoRoom); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"merged": true, "into_room": req.IntoRoom})
+}
+
+// pageParams reads ?limit= and ?before= of a history request.
+func pageParams(c echo.Context) (int, string, error) {
+	limit := 0
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return 0, "", Errorf(EINVALID, "limit must be a positive number")
+		}
+		limit = n
+	}
+	return limit, c.QueryParam("before"), nil
+}
+
+func (p *Plugin) roomHistory(c echo.Context, caller Caller) error {
+	limit, before, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	page, err := p.svc.RoomHistory(c.Request().Context(), caller.UserID, c.Param("room"), limit, before)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (p *Plugin) userHistory(c echo.Context, caller Caller) error {
+	limit, before, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	page, err := p.svc.UserHistory(c.Request().Context(), caller.UserID, limit, before)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
 func (p *Plugin) webhook(c echo.Context) error {

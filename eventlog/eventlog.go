@@ -13,6 +13,10 @@ const (
 	ParticipantJoined Kind = "participant_joined"
 	ParticipantLeft   Kind = "participant_left"
 	CallEnded         Kind = "call_ended"
+	// RingStarted: UserID is being rung until Deadline.
+	RingStarted Kind = "ring_started"
+	// RingStopped: UserID's ring is over; Reason says why.
+	RingStopped Kind = "ring_stopped"
 )
 
 // Source says who caused a fact.
@@ -24,6 +28,57 @@ const (
 	SourceLiveKit   Source = "livekit"
 	SourceReconcile Source = "reconcile"
 	SourceTimer     Source = "timer"
+)
+
+// Reasons recorded on participant_left and call_ended events.
+const (
+	ReasonLeft         = "left"          // the device left (API or LiveKit)
+	ReasonAborted      = "aborted"       // LiveKit: connection aborted
+	ReasonRoomFinished = "room_finished" // LiveKit closed the room
+	ReasonAbsent       = "absent"        // reconcile: LiveKit does not have it
+	ReasonGraceExpired = "grace_expired" // token never used within the join grace
+	// ReasonReplaced: a newer session of the same identity took over; the
+	// device stays in the call, pending its new session.
+	ReasonReplaced = "replaced"
+	ReasonEnded    = "ended"     // someone ended the call for everyone
+	ReasonLastLeft = "last_left" // call_ended: nobody is left
+)
+
+// Why a ring starts (ring_started.Reason) and what ring_started.Detail and
+// call_started.Detail may say.
+const (
+	RingCall   = "call"   // the first join of a direct room's call
+	RingInvite = "invite" // someone rang a member into a running call
+	DetailBusy = "busy"   // the rung user was in another call
+	RoomDirect = "direct" // call_started.Detail: the room is a direct room
+)
+
+// Reasons a ring stops (ring_stopped.Reason).
+const (
+	RingAccepted  = "accepted"
+	RingDeclined  = "declined"
+	RingCancelled = "cancelled"
+	RingMissed    = "missed"
+	RingMerged    = "merged"
+)
+
+// Outcome is how an ended call went, for history and notices.
+type Outcome string
+
+// The outcomes of a call.
+const (
+	OutcomeCompleted Outcome = "completed"
+	OutcomeMissed    Outcome = "missed"
+	OutcomeDeclined  Outcome = "declined"
+	OutcomeBusy      Outcome = "busy"
+	OutcomeCancelled Outcome = "cancelled"
+	OutcomeMerged    Outcome = "merged"
+)
+
+// Call types.
+const (
+	TypeAudio = "audio"
+	TypeVideo = "video"
 )
 
 // Event is one row of the log. It never carries key material.
@@ -42,7 +97,16 @@ type Event struct {
 	Source Source
 	// LiveKitEventID is the webhook event id the fact came from, if any.
 	LiveKitEventID string
-	// Reason is a short machine word: "left", "aborted", "room_finished",
-	// "absent", "grace_expired", "last_left".
+	// Reason is a short machine word, one of the Reason* or Ring*
+	// constants.
 	Reason string
+	// CallType is set on call_started: TypeAudio or TypeVideo.
+	CallType string
+	// Deadline is set on ring_started: when the ring times out.
+	Deadline time.Time
+	// Outcome is set on call_ended.
+	Outcome Outcome
+	// Detail adds context: LiveKit's disconnect reason on a leave, the
+	// room a call was merged into, "busy" or "invite" on a ring.
+	Detail string
 }

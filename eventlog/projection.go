@@ -23,6 +23,15 @@ type Call struct {
 	RoomID    string
 	StartedAt time.Time
 	StartedBy string
+	// Type is TypeAudio or TypeVideo.
+	Type string
+	// Direct is true for a call in a direct room: its first join rings
+	// the other member, and it is "ringing" until someone answers.
+	Direct bool
+	// Answered turns true when anyone but the starter joins or accepts.
+	Answered bool
+	// Rings are the users being rung, by user id.
+	Rings map[string]*Ring
 	// Participants by identity.
 	Participants map[string]*Participant
 	// LeftSIDs holds LiveKit sessions known to be over, so a late
@@ -51,6 +60,38 @@ type Participant struct {
 	PendingSince time.Time
 }
 
+// Ring is one user being rung into a call.
+type Ring struct {
+	UserID   string
+	Name     string
+	Deadline time.Time
+	// By is the identity of the device that rang (the caller or inviter).
+	By string
+	// Busy is true when the user was in another call as the ring started.
+	Busy bool
+	// Invite is true for a ring into a running call, which does not end
+	// the call when nobody answers.
+	Invite bool
+}
+
+// Ringing reports whether the call still waits for its first answer.
+func (c *Call) Ringing() bool { return c.Direct && !c.Answered }
+
+// SortedRings returns the rings ordered by deadline, then user id.
+func (c *Call) SortedRings() []*Ring {
+	out := make([]*Ring, 0, len(c.Rings))
+	for _, r := range c.Rings {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Deadline.Equal(out[j].Deadline) {
+			return out[i].Deadline.Before(out[j].Deadline)
+		}
+		return out[i].UserID < out[j].UserID
+	})
+	return out
+}
+
 // Pending reports whether LiveKit has not yet confirmed the participant.
 func (p *Participant) Pending() bool { return p.SID == "" }
 
@@ -58,8 +99,14 @@ func (p *Participant) Pending() bool { return p.SID == "" }
 // decided by their writer, so Apply never rejects one.
 func (p *Projection) Apply(e Event) {
 	if e.Kind == CallStarted {
+		typ := e.CallType
+		if typ == "" {
+			typ = TypeVideo // calls logged before call types were video calls
+		}
 		p.calls[e.RoomID] = &Call{
 			ID: e.CallID, RoomID: e.RoomID, StartedAt: e.At, StartedBy: e.UserID, Seq: e.Seq,
+			Type: typ, Direct: e.Detail == RoomDirect,
+			Rings:        make(map[string]*Ring),
 			Participants: make(map[string]*Participant),
 			LeftSIDs:     make(map[string]bool),
 			WebhookIDs:   make(map[string]bool),
@@ -84,7 +131,18 @@ func (c *Call) Apply(e Event) {
 		c.WebhookIDs[e.LiveKitEventID] = true
 	}
 	switch e.Kind {
+	case RingStarted:
+		c.Rings[e.UserID] = &Ring{UserID: e.UserID, Name: e.Name, Deadline: e.Deadline, By: e.Identity,
+			Busy: e.Detail == DetailBusy, Invite: e.Reason == RingInvite}
+	case RingStopped:
+		delete(c.Rings, e.UserID)
+		if e.Reason == RingAccepted {
+			c.Answered = true
+		}
 	case ParticipantJoined:
+		if e.UserID != c.StartedBy {
+			c.Answered = true
+		}
 		part := c.Participants[e.Identity]
 		if part == nil {
 			part = &Participant{Identity: e.Identity, JoinedAt: e.At}
@@ -102,7 +160,15 @@ func (c *Call) Apply(e Event) {
 	case ParticipantLeft:
 		// A leave naming a session removes the participant only if that
 		// is still their session; one without (user or timer) always does.
-		if part := c.Participants[e.Identity]; part != nil && (e.SID == "" || part.SID == e.SID) {
+		// A session replaced by a newer one of the same identity leaves
+		// the device in the call, waiting for LiveKit to confirm the new
+		// session (or for the join grace to drop it).
+		part := c.Participants[e.Identity]
+		switch {
+		case part == nil || (e.SID != "" && part.SID != e.SID):
+		case e.Reason == ReasonReplaced:
+			part.SID, part.PendingSince = "", e.At
+		default:
 			delete(c.Participants, e.Identity)
 		}
 		if e.SID != "" {
@@ -110,6 +176,7 @@ func (c *Call) Apply(e Event) {
 		}
 	case CallEnded:
 		clear(c.Participants)
+		clear(c.Rings)
 	}
 }
 
@@ -120,6 +187,11 @@ func (c *Call) Clone() *Call {
 	for k, v := range c.Participants {
 		p := *v
 		out.Participants[k] = &p
+	}
+	out.Rings = make(map[string]*Ring, len(c.Rings))
+	for k, v := range c.Rings {
+		r := *v
+		out.Rings[k] = &r
 	}
 	out.LeftSIDs = maps.Clone(c.LeftSIDs)
 	out.WebhookIDs = maps.Clone(c.WebhookIDs)

@@ -3,7 +3,7 @@ package eventlog
 import (
 	"context"
 	"database/sql"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,10 +11,16 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/chattocalls/chatto/internal/migrate"
 )
 
-//go:embed schema.sql
-var schema string
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// columns is the select list every event query reads, in scan order.
+const columns = `seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
+	call_type, deadline_ms, outcome, detail`
 
 // Store is the SQLite-backed log plus the key table. It uses one
 // connection so every write is serialised and secure_delete applies to it.
@@ -34,18 +40,31 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: migrate %s: %w", path, err)
 	}
 	insert, err := db.PrepareContext(ctx, `INSERT INTO events
-		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
+		 call_type, deadline_ms, outcome, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
 	}
 	return &Store{db: db, insert: insert}, nil
+}
+
+// Migrate brings the log's tables in db to this build's schema. A file
+// written before migrations existed holds exactly migration 1 (its
+// statements are idempotent), so it upgrades in place like any other.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	ms, err := migrate.Load(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	_, err = migrate.Apply(ctx, db, "eventlog", ms)
+	return err
 }
 
 // DSN is the modernc data source name with the house pragmas. secure_delete
@@ -106,7 +125,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 			e.At = time.Now()
 		}
 		res, err := insert.ExecContext(ctx, e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
-			e.SID, string(e.Source), e.LiveKitEventID, e.Reason)
+			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail)
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
 		}
@@ -114,6 +133,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
 		}
 		e.At = time.UnixMilli(e.At.UnixMilli())
+		e.Deadline = fromMilli(unixMilli(e.Deadline))
 		out[i] = e
 	}
 	if k := b.PutKey; k != nil {
@@ -175,7 +195,7 @@ func (s *Store) Key(ctx context.Context, callID string) ([]byte, error) {
 // ActiveEvents returns, in log order, every event of every call that has
 // started and not ended: exactly what the projection needs at boot.
 func (s *Store) ActiveEvents(ctx context.Context) ([]Event, error) {
-	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason
+	return s.query(ctx, `SELECT `+columns+`
 		FROM events WHERE call_id IN (
 			SELECT call_id FROM events WHERE kind = 'call_started'
 			EXCEPT SELECT call_id FROM events WHERE kind = 'call_ended')
@@ -186,7 +206,7 @@ func (s *Store) ActiveEvents(ctx context.Context) ([]Event, error) {
 // the last n events of the log, in log order. It reads only the tail of
 // the primary key, however long the log is.
 func (s *Store) RecentBoundaries(ctx context.Context, n int) ([]Event, error) {
-	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason
+	return s.query(ctx, `SELECT `+columns+`
 		FROM events WHERE seq > (SELECT coalesce(max(seq), 0) FROM events) - ?
 			AND kind IN ('call_started', 'call_ended')
 		ORDER BY seq`, n)
@@ -194,7 +214,7 @@ func (s *Store) RecentBoundaries(ctx context.Context, n int) ([]Event, error) {
 
 // CallEvents returns the events of one call in log order.
 func (s *Store) CallEvents(ctx context.Context, callID string) ([]Event, error) {
-	return s.query(ctx, `SELECT seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason
+	return s.query(ctx, `SELECT `+columns+`
 		FROM events WHERE call_id = ? ORDER BY seq`, callID)
 }
 
@@ -207,17 +227,68 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Event, erro
 	var out []Event
 	for rows.Next() {
 		var e Event
-		var atMS int64
-		var kind, source string
+		var atMS, deadlineMS int64
+		var kind, source, outcome string
 		if err := rows.Scan(&e.Seq, &atMS, &e.RoomID, &e.CallID, &kind, &e.Identity, &e.UserID,
-			&e.Name, &e.SID, &source, &e.LiveKitEventID, &e.Reason); err != nil {
+			&e.Name, &e.SID, &source, &e.LiveKitEventID, &e.Reason,
+			&e.CallType, &deadlineMS, &outcome, &e.Detail); err != nil {
 			return nil, fmt.Errorf("eventlog: scan: %w", err)
 		}
 		e.At, e.Kind, e.Source = time.UnixMilli(atMS), Kind(kind), Source(source)
+		e.Deadline, e.Outcome = fromMilli(deadlineMS), Outcome(outcome)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("eventlog: query: %w", err)
 	}
 	return out, nil
+}
+
+// unixMilli stores the zero time as 0, so "no deadline" reads back as the
+// zero time rather than 1970.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+// EndedCalls returns the call_ended events of the given rooms, newest
+// first: at most limit of them, and only those before seq before (0
+// means from the end of the log). Call history pages with it.
+func (s *Store) EndedCalls(ctx context.Context, rooms []string, before int64, limit int) ([]Event, error) {
+	if len(rooms) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	args := make([]any, 0, len(rooms)+2)
+	for _, r := range rooms {
+		args = append(args, r)
+	}
+	args = append(args, before, limit)
+	return s.query(ctx, `SELECT `+columns+`
+		FROM events WHERE kind = 'call_ended' AND room_id IN (?`+strings.Repeat(", ?", len(rooms)-1)+`) AND seq < ?
+		ORDER BY seq DESC LIMIT ?`, args...)
+}
+
+// EventsOfCalls returns the events of the given calls in log order.
+func (s *Store) EventsOfCalls(ctx context.Context, callIDs []string) ([]Event, error) {
+	if len(callIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(callIDs))
+	for i, id := range callIDs {
+		args[i] = id
+	}
+	return s.query(ctx, `SELECT `+columns+`
+		FROM events WHERE call_id IN (?`+strings.Repeat(", ?", len(callIDs)-1)+`) ORDER BY seq`, args...)
 }

@@ -318,6 +318,8 @@ func (c Config) LogValue() slog.Value {
 			slog.String("empty_timeout", lk.EmptyTimeout.String()),
 			slog.String("departure_timeout", lk.DepartureTimeout.String()),
 			slog.Int64("webhook_max_bytes", lk.WebhookMaxBytes),
+			slog.String("default_type", lk.DefaultType),
+			slog.String("ring_timeout", lk.RingTimeout.String()),
 		),
 	)
 }

@@ -123,6 +123,8 @@ var nonDefault = map[string]string{
 	"livekit.empty_timeout":      "2m0s",
 	"livekit.departure_timeout":  "25s",
 	"livekit.webhook_max_bytes":  "2048",
+	"livekit.default_type":       "audio",
+	"livekit.ring_timeout":       "30s",
 }
 
 // enabledTOML is a minimal valid [livekit] section with calls on.
@@ -366,6 +368,15 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		name: "missing livekit url when enabled",
 		toml: "[livekit]\nenabled = true\napi_key = \"k\"\napi_secret = \"" + secret + "\"\n",
 		want: []string{"config: livekit.url: "},
+	}, {
+		name: "unknown call type",
+		toml: enabledTOML + "default_type = \"hologram\"\n",
+		want: []string{"config: livekit.default_type: ", `"hologram"`},
+	}, {
+		name: "ring timeout too short",
+		env:  map[string]string{"CHATTO_LIVEKIT_RING_TIMEOUT": "500ms"},
+		toml: enabledTOML,
+		want: []string{"config: livekit.ring_timeout: "},
 	}, {
 		name: "webhook_url derived from an invalid webserver url is not blamed",
 		toml: enabledTOML + "[webserver]\nurl = \"/relative\"\n",

@@ -8,7 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	_ "embed"
+	"embed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -25,10 +25,11 @@ import (
 
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/internal/migrate"
 )
 
-//go:embed schema.sql
-var schema string
+//go:embed migrations/*.sql
+var migrations embed.FS
 
 // SessionCookie is the cookie that carries a session token.
 const SessionCookie = "chatto_session"
@@ -42,6 +43,8 @@ type Host struct {
 	// Rooms and memberships never change at runtime in this host, so they
 	// are read once; every call request asks about membership.
 	roomCache map[string]chatto.Room
+	userRooms map[string][]string // room ids by member
+	users     map[string]chatto.User
 	// sessions caches resolved sessions by token hash.
 	sessions sync.Map // string -> chatto.Caller
 }
@@ -57,7 +60,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Host, error) {
 	// One connection: writes are rare here, and it keeps to SQLite's
 	// single-writer model without busy retries.
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	ms, err := migrate.Load(migrations, "migrations")
+	if err == nil {
+		_, err = migrate.Apply(ctx, db, "host", ms)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("host: migrate %s: %w", path, err)
 	}
@@ -86,7 +93,8 @@ func (h *Host) Close() error {
 const DemoPassword = "demo"
 
 // Demo data: a group room, a direct room, and a user (dave) who is not in
-// "general", so non-member behaviour can be tried by hand.
+// "general", so non-member behaviour can be tried by hand. A group room's
+// first member administers it; both members of a direct room do.
 var (
 	demoUsers = [][2]string{{"alice", "Alice"}, {"bob", "Bob"}, {"carol", "Carol"}, {"dave", "Dave"}}
 	demoRooms = []struct {
@@ -125,8 +133,12 @@ func (h *Host) seed(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO rooms (id, name, kind) VALUES (?, ?, ?)`, r.id, r.name, r.kind); err != nil {
 			return fmt.Errorf("host: seed room %s: %w", r.id, err)
 		}
-		for _, m := range r.members {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO members (room_id, user_id) VALUES (?, ?)`, r.id, m); err != nil {
+		for i, m := range r.members {
+			role := "member"
+			if i == 0 || r.kind == chatto.RoomDirect {
+				role = "admin"
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO members (room_id, user_id, role) VALUES (?, ?, ?)`, r.id, m, role); err != nil {
 				return fmt.Errorf("host: seed member %s of %s: %w", m, r.id, err)
 			}
 		}
@@ -139,23 +151,44 @@ func (h *Host) seed(ctx context.Context) error {
 }
 
 func (h *Host) loadRooms(ctx context.Context) error {
-	rows, err := h.db.QueryContext(ctx, `SELECT r.id, r.kind, m.user_id FROM rooms r
+	rows, err := h.db.QueryContext(ctx, `SELECT r.id, r.kind, m.user_id, m.role FROM rooms r
 		JOIN members m ON m.room_id = r.id ORDER BY r.id, m.user_id`)
 	if err != nil {
 		return fmt.Errorf("host: load rooms: %w", err)
 	}
 	defer rows.Close()
 	h.roomCache = make(map[string]chatto.Room)
+	h.userRooms = make(map[string][]string)
 	for rows.Next() {
-		var id, kind, user string
-		if err := rows.Scan(&id, &kind, &user); err != nil {
+		var id, kind, user, role string
+		if err := rows.Scan(&id, &kind, &user, &role); err != nil {
 			return fmt.Errorf("host: load rooms: %w", err)
 		}
 		r := h.roomCache[id]
 		r.ID, r.Kind, r.Members = id, kind, append(r.Members, user)
+		if role == "admin" {
+			r.Admins = append(r.Admins, user)
+		}
 		h.roomCache[id] = r
+		h.userRooms[user] = append(h.userRooms[user], id)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("host: load rooms: %w", err)
+	}
+	users, err := h.db.QueryContext(ctx, `SELECT id, name FROM users`)
+	if err != nil {
+		return fmt.Errorf("host: load users: %w", err)
+	}
+	defer users.Close()
+	h.users = make(map[string]chatto.User)
+	for users.Next() {
+		var u chatto.User
+		if err := users.Scan(&u.ID, &u.Name); err != nil {
+			return fmt.Errorf("host: load users: %w", err)
+		}
+		h.users[u.ID] = u
+	}
+	return users.Err()
 }
 
 // Login checks a password and opens a session, returning its token.
@@ -247,6 +280,20 @@ func (h *Host) Room(_ context.Context, roomID string) (chatto.Room, error) {
 	return r, nil
 }
 
+// User implements chatto.Host.
+func (h *Host) User(_ context.Context, userID string) (chatto.User, error) {
+	u, ok := h.users[userID]
+	if !ok {
+		return chatto.User{ID: userID}, chatto.Errorf(chatto.ENOTFOUND, "no such user")
+	}
+	return u, nil
+}
+
+// UserRooms implements chatto.Host.
+func (h *Host) UserRooms(_ context.Context, userID string) ([]string, error) {
+	return h.userRooms[userID], nil
+}
+
 func (h *Host) members(ctx context.Context, roomID string) ([]string, error) {
 	r, err := h.Room(ctx, roomID)
 	return r.Members, err
@@ -336,6 +383,7 @@ type RoomSummary struct {
 	Name    string   `json:"name"`
 	Kind    string   `json:"kind"`
 	Members []string `json:"members"`
+	Admins  []string `json:"admins"`
 }
 
 // RoomsOf lists the rooms a user belongs to.
@@ -359,16 +407,18 @@ func (h *Host) RoomsOf(ctx context.Context, userID string) ([]RoomSummary, error
 		return nil, fmt.Errorf("host: rooms of %s: %w", userID, err)
 	}
 	for i := range out {
-		if out[i].Members, err = h.members(ctx, out[i].ID); err != nil {
+		r, err := h.Room(ctx, out[i].ID)
+		if err != nil {
 			return nil, err
 		}
+		out[i].Members, out[i].Admins = r.Members, r.Admins
 	}
 	return out, nil
 }
 
 // Publish implements chatto.Host.
 func (h *Host) Publish(_ context.Context, userIDs []string, ev chatto.RealtimeEvent) error {
-	h.hub.Send(userIDs, ev.Type, ev)
+	h.hub.Send(userIDs, ev.EventType(), ev)
 	return nil
 }
 

@@ -28,6 +28,8 @@ import (
 type Main struct {
 	Config config.Config
 	Log    *slog.Logger
+	// Clock, if set, is the call service's clock (tests move it by hand).
+	Clock chatto.Clock
 
 	store  *eventlog.Store
 	host   *host.Host
@@ -66,7 +68,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.host, err = host.Open(ctx, cfg.Database.Path, m.Log); err != nil {
 		return err
 	}
-	if m.plugin, err = chatto.New(ctx, cfg.LiveKit, m.host, m.store, m.Log); err != nil {
+	var opts []chatto.Option
+	if m.Clock != nil {
+		opts = append(opts, chatto.WithClock(m.Clock))
+	}
+	if m.plugin, err = chatto.New(ctx, cfg.LiveKit, m.host, m.store, m.Log, opts...); err != nil {
 		return err
 	}
 

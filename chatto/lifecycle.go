@@ -1,0 +1,315 @@
+package chatto
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/livekit"
+)
+
+// JoinResult is what a client needs to connect to a call.
+type JoinResult struct {
+	CallID      string    `json:"call_id"`
+	RoomID      string    `json:"room_id"`
+	LiveKitURL  string    `json:"livekit_url"`
+	LiveKitRoom string    `json:"livekit_room"`
+	Identity    string    `json:"identity"`
+	DeviceID    string    `json:"device_id"`
+	Token       string    `json:"token"`
+	E2EEKey     string    `json:"e2ee_key"` // standard base64 of KeySize bytes
+	ExpiresAt   time.Time `json:"expires_at"`
+	Call        *CallView `json:"call"`
+}
+
+// JoinRequest is what a client asks for when it joins.
+type JoinRequest struct {
+	// DeviceID names the device; empty means the session's device.
+	DeviceID string
+	// Type is the call type if this join starts the call: "audio",
+	// "video" or empty for the configured default. Later joins keep the
+	// call's type.
+	Type string
+}
+
+// Join puts the caller's device into the room's call and returns a token
+// and the call's key. With no call in the room it starts one; in a direct
+// room that also rings the other member. A rung user's join accepts.
+func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinRequest) (*JoinResult, error) {
+	dev, identity, err := s.admit(ctx, c, roomID, req.DeviceID)
+	if err != nil {
+		return nil, err
+	}
+	typ := req.Type
+	if typ == "" {
+		typ = s.cfg.DefaultType
+	}
+	if typ != eventlog.TypeAudio && typ != eventlog.TypeVideo {
+		return nil, Errorf(EINVALID, "type must be \"audio\" or \"video\"")
+	}
+	room, err := s.host.Room(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+
+	unlock := s.lockRoom(roomID)
+	defer unlock()
+	call := s.call(roomID)
+	now := s.clock.Now()
+	var b eventlog.Batch
+	var key []byte
+	var callID string
+	if call == nil {
+		callID = newCallID()
+		key = make([]byte, KeySize)
+		rand.Read(key)
+		// Create the LiveKit room first so its limits apply from the first
+		// connection, and so an unreachable LiveKit fails the join now
+		// instead of leaving the user in a call nobody can reach.
+		if err := s.lk.CreateRoom(ctx, livekit.RoomName(roomID, callID)); err != nil {
+			s.log.Warn("livekit unreachable on call start", "room", roomID, "err", err)
+			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
+		}
+		b.PutKey = &eventlog.CallKey{CallID: callID, Key: key}
+		start := eventlog.Event{
+			At: now, RoomID: roomID, CallID: callID, Kind: eventlog.CallStarted, Identity: identity,
+			UserID: c.UserID, Name: c.Name, Source: eventlog.SourceUser, CallType: typ,
+		}
+		if room.Kind == RoomDirect {
+			start.Detail = eventlog.RoomDirect
+		}
+		b.Events = append(b.Events, start)
+	} else {
+		callID = call.ID
+		s.mu.RLock()
+		key = s.keys[callID]
+		s.mu.RUnlock()
+		if call.Participants[identity] == nil && len(call.Participants) >= s.cfg.MaxParticipants {
+			return nil, Errorf(ECALLFULL, "the call already has the maximum of %d participants", s.cfg.MaxParticipants)
+		}
+		if r := call.Rings[c.UserID]; r != nil {
+			b.Events = append(b.Events, ringStopped(call, r, eventlog.RingAccepted, eventlog.SourceUser))
+		}
+	}
+	b.Events = append(b.Events, eventlog.Event{
+		At: now, RoomID: roomID, CallID: callID, Kind: eventlog.ParticipantJoined,
+		Identity: identity, UserID: c.UserID, Name: c.Name, Source: eventlog.SourceUser,
+	})
+	if call == nil && room.Kind == RoomDirect {
+		for _, m := range room.Members {
+			if m != c.UserID {
+				b.Events = append(b.Events, s.ringStarted(ctx, roomID, callID, identity, m, eventlog.RingCall, now))
+			}
+		}
+	}
+	evs, err := s.commit(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.grant(roomID, callID, identity, dev, c, key)
+	if err != nil {
+		return nil, err
+	}
+	s.announce(ctx, roomID, evs)
+	res.Call = s.View(roomID)
+	return res, nil
+}
+
+func (s *Service) grant(roomID, callID, identity, dev string, c Caller, key []byte) (*JoinResult, error) {
+	lkRoom := livekit.RoomName(roomID, callID)
+	meta, _ := json.Marshal(map[string]string{"user_id": c.UserID, "name": c.Name, "device_id": dev})
+	token, exp, err := s.lk.Token(livekit.TokenRequest{Room: lkRoom, Identity: identity, Name: c.Name, Metadata: string(meta)})
+	if err != nil {
+		return nil, err
+	}
+	return &JoinResult{
+		CallID: callID, RoomID: roomID, LiveKitURL: s.cfg.URL, LiveKitRoom: lkRoom,
+		Identity: identity, DeviceID: dev, Token: token,
+		E2EEKey: base64.StdEncoding.EncodeToString(key), ExpiresAt: exp,
+	}, nil
+}
+
+// RefreshToken hands a device already in the call a fresh token.
+func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID string) (*JoinResult, error) {
+	dev, identity, err := s.admit(ctx, c, roomID, deviceID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	call := s.proj.Call(roomID)
+	var callID string
+	var key []byte
+	if call != nil && call.Participants[identity] != nil {
+		callID, key = call.ID, s.keys[call.ID]
+	}
+	s.mu.RUnlock()
+	if callID == "" {
+		return nil, Errorf(ENOTINCALL, "this device is not in the room's call; join it first")
+	}
+	res, err := s.grant(roomID, callID, identity, dev, c, key)
+	if err != nil {
+		return nil, err
+	}
+	res.Call = s.View(roomID)
+	return res, nil
+}
+
+// Leave takes the caller's device (or, with deviceID empty, every device
+// of the caller) out of the room's call. It reports whether anything left;
+// leaving twice is not an error. The caller leaving a call nobody has
+// answered cancels it.
+func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) (bool, error) {
+	if deviceID != "" && !deviceIDPattern.MatchString(deviceID) {
+		return false, Errorf(EINVALID, "device_id must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+	}
+	unlock := s.lockRoom(roomID)
+	call := s.call(roomID)
+	if call == nil {
+		unlock()
+		return false, nil
+	}
+	var b eventlog.Batch
+	var kicked []string
+	for _, p := range call.Sorted() {
+		if p.UserID != c.UserID || (deviceID != "" && p.Identity != Identity(c.UserID, deviceID)) {
+			continue
+		}
+		b.Events = append(b.Events, eventlog.Event{
+			RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: p.Identity,
+			UserID: p.UserID, Name: p.Name, Source: eventlog.SourceUser, Reason: eventlog.ReasonLeft,
+		})
+		kicked = append(kicked, p.Identity)
+	}
+	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
+	if err == nil {
+		s.announce(ctx, roomID, evs)
+	}
+	lkRoom := livekit.RoomName(roomID, call.ID)
+	unlock()
+	if err != nil {
+		return false, err
+	}
+	// The client normally disconnects before calling leave; removing the
+	// identity makes sure a leave from another tab really takes effect.
+	for _, id := range kicked {
+		if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
+			s.log.Debug("remove participant after leave", "room", roomID, "err", err)
+		}
+	}
+	return len(kicked) > 0, nil
+}
+
+// End ends the room's call for everyone: the LiveKit room is deleted and
+// every client told. Only the call's creator and room admins may.
+func (s *Service) End(ctx context.Context, c Caller, roomID string) error {
+	if err := s.authorize(ctx, c.UserID, roomID); err != nil {
+		return err
+	}
+	admin, err := s.isAdmin(ctx, roomID, c.UserID)
+	if err != nil {
+		return err
+	}
+	unlock := s.lockRoom(roomID)
+	defer unlock()
+	call := s.call(roomID)
+	if call == nil {
+		return Errorf(ENOCALL, "the room has no call")
+	}
+	if call.StartedBy != c.UserID && !admin {
+		return Errorf(ENOTALLOWED, "only the person who started the call or a room admin can end it for everyone")
+	}
+	var b eventlog.Batch
+	for _, r := range call.SortedRings() {
+		b.Events = append(b.Events, ringStopped(call, r, eventlog.RingCancelled, eventlog.SourceUser))
+	}
+	outcome := eventlog.OutcomeCompleted
+	if call.Ringing() {
+		outcome = eventlog.OutcomeCancelled
+	}
+	b.Events = append(b.Events, eventlog.Event{
+		RoomID: roomID, CallID: call.ID, Kind: eventlog.CallEnded, Source: eventlog.SourceUser,
+		UserID: c.UserID, Name: c.Name, Reason: eventlog.ReasonEnded, Outcome: outcome,
+	})
+	b.ShredKey = call.ID
+	evs, err := s.commit(ctx, b)
+	if err != nil {
+		return err
+	}
+	s.announce(ctx, roomID, evs)
+	return nil
+}
+
+// commitSettled appends b and whatever it implies: if b leaves the call
+// without participants, the rings still going stop and the call ends
+// (cancelled if nobody ever answered, completed otherwise), with the key
+// shredded in the same transaction.
+func (s *Service) commitSettled(ctx context.Context, call *eventlog.Call, b eventlog.Batch, src eventlog.Source) ([]eventlog.Event, error) {
+	if len(b.Events) == 0 {
+		return nil, nil
+	}
+	after := call.Clone()
+	for _, e := range b.Events {
+		after.Apply(e)
+	}
+	if len(after.Participants) == 0 {
+		last := b.Events[len(b.Events)-1]
+		for _, r := range after.SortedRings() {
+			b.Events = append(b.Events, ringStopped(call, r, eventlog.RingCancelled, src))
+		}
+		outcome := eventlog.OutcomeCompleted
+		if after.Ringing() {
+			outcome = eventlog.OutcomeCancelled
+		}
+		b.Events = append(b.Events, eventlog.Event{
+			RoomID: call.RoomID, CallID: call.ID, Kind: eventlog.CallEnded, Source: src,
+			LiveKitEventID: last.LiveKitEventID, Reason: eventlog.ReasonLastLeft, Outcome: outcome,
+		})
+		b.ShredKey = call.ID
+	}
+	return s.commit(ctx, b)
+}
+
+// commit appends a batch and applies it to the projection.
+func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Event, error) {
+	now := s.clock.Now()
+	deadlines := false
+	for i := range b.Events {
+		e := &b.Events[i]
+		if e.At.IsZero() {
+			e.At = now
+		}
+		// A ring or a token handed out adds a deadline for the timer loop.
+		deadlines = deadlines || e.Kind == eventlog.RingStarted || (e.Kind == eventlog.ParticipantJoined && e.SID == "") ||
+			(e.Kind == eventlog.ParticipantLeft && e.Reason == eventlog.ReasonReplaced)
+	}
+	evs, err := s.store.Append(ctx, b)
+	if err != nil && evs == nil {
+		return nil, fmt.Errorf("chatto: record call events: %w", err)
+	}
+	if err != nil {
+		// Committed, but the WAL checkpoint after a shred failed; the
+		// next shred retries it. Say so loudly without failing the
+		// request, because the facts are durable.
+		s.log.Error("key shred checkpoint incomplete", "err", err)
+	}
+	s.mu.Lock()
+	for _, e := range evs {
+		s.proj.Apply(e)
+	}
+	if b.PutKey != nil {
+		s.keys[b.PutKey.CallID] = b.PutKey.Key
+	}
+	if b.ShredKey != "" {
+		clear(s.keys[b.ShredKey])
+		delete(s.keys, b.ShredKey)
+	}
+	s.mu.Unlock()
+	if deadlines {
+		s.kick()
+	}
+	return evs, nil
+}

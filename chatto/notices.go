@@ -1,0 +1,302 @@
+package chatto
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/livekit"
+)
+
+// announce tells the host about committed events: timeline notices for
+// call starts and ends, realtime updates for room members, rings to the
+// rung users, and, for an ended call, the deletion of its LiveKit room.
+// Each step runs whatever the others do, and none can be cancelled by the
+// client whose request caused the events. It runs under the room lock so
+// members see a room's updates in order.
+func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	var ended *callSummary
+	if last := evs[len(evs)-1]; last.Kind == eventlog.CallEnded {
+		sum := s.summary(ctx, last.CallID)
+		ended = &sum
+	}
+	s.postNotices(ctx, evs, ended)
+	s.publishRings(ctx, roomID, evs)
+	s.publishCall(ctx, roomID, evs, ended)
+	if ended != nil {
+		// Nobody should linger in the LiveKit room of a call whose key is
+		// gone; deleting it also frees LiveKit's resources at once.
+		if err := s.lk.DeleteRoom(ctx, livekit.RoomName(roomID, ended.ID)); err != nil {
+			s.log.Debug("delete livekit room of ended call", "room", roomID, "err", err)
+		}
+	}
+}
+
+func (s *Service) postNotices(ctx context.Context, evs []eventlog.Event, ended *callSummary) {
+	if evs[0].Kind == eventlog.CallStarted {
+		s.notice(ctx, startNotice(evs[0]))
+	}
+	if ended != nil {
+		s.notice(ctx, endNotice(*ended))
+	}
+}
+
+// publishCall sends the room's members the call as it now is.
+func (s *Service) publishCall(ctx context.Context, roomID string, evs []eventlog.Event, ended *callSummary) {
+	room, err := s.host.Room(ctx, roomID)
+	if err != nil {
+		s.log.Warn("cannot load room members for call update", "room", roomID, "err", err)
+		return
+	}
+	ev := CallEvent{Type: EventCallUpdated, RoomID: roomID, Call: s.View(roomID)}
+	switch {
+	case ended != nil:
+		ev = CallEvent{Type: EventCallEnded, RoomID: roomID, Call: ended.view(evs[len(evs)-1].Seq)}
+	case evs[0].Kind == eventlog.CallStarted:
+		ev.Type = EventCallStarted
+	}
+	if err := s.host.Publish(ctx, room.Members, ev); err != nil {
+		s.log.Warn("publish call update", "room", roomID, "err", err)
+	}
+}
+
+// publishRings rings the devices of newly rung users and tells the rung
+// user's devices and the caller when a ring stops.
+func (s *Service) publishRings(ctx context.Context, roomID string, evs []eventlog.Event) {
+	for _, e := range evs {
+		var to []string
+		var ev RealtimeEvent
+		ringer, _ := UserOfIdentity(e.Identity)
+		switch e.Kind {
+		case eventlog.RingStarted:
+			to = []string{e.UserID}
+			ev = RingingEvent{
+				Type: EventCallRinging, RoomID: roomID, Call: s.View(roomID),
+				Caller:    User{ID: ringer, Name: s.userName(ctx, ringer)},
+				ExpiresAt: e.Deadline, Busy: e.Detail == eventlog.DetailBusy,
+			}
+		case eventlog.RingStopped:
+			to = []string{e.UserID}
+			if ringer != "" && ringer != e.UserID {
+				to = append(to, ringer)
+			}
+			ev = RingStoppedEvent{Type: EventCallRingStopped, RoomID: roomID, CallID: e.CallID, UserID: e.UserID, Reason: e.Reason}
+		default:
+			continue
+		}
+		if err := s.host.Publish(ctx, to, ev); err != nil {
+			s.log.Warn("publish ring", "room", roomID, "kind", e.Kind, "err", err)
+		}
+	}
+}
+
+// startNotice is the timeline notice of a call_started event.
+func startNotice(e eventlog.Event) Notice {
+	kind := "a call"
+	switch e.CallType {
+	case eventlog.TypeAudio:
+		kind = "a voice call"
+	case eventlog.TypeVideo:
+		kind = "a video call"
+	}
+	return Notice{
+		ID: e.CallID + ":" + NoticeCallStarted, Kind: NoticeCallStarted, RoomID: e.RoomID,
+		CallID: e.CallID, UserID: e.UserID, At: e.At, CallType: e.CallType,
+		Text: fmt.Sprintf("%s started %s", displayName(e.Name, e.UserID), kind),
+	}
+}
+
+// endNotice is the timeline notice of an ended call, worded for each
+// reader where the outcome reads differently for caller and callee.
+func endNotice(c callSummary) Notice {
+	d := c.duration()
+	n := Notice{
+		ID: c.ID + ":" + NoticeCallEnded, Kind: NoticeCallEnded, RoomID: c.RoomID,
+		CallID: c.ID, UserID: c.CreatedBy, At: c.EndedAt, Duration: d,
+		Outcome: string(c.Outcome), CallType: c.Type, Participants: c.Participants,
+	}
+	caller := c.name(c.CreatedBy)
+	callees := make([]string, 0, len(c.Rung))
+	for _, u := range c.Rung {
+		callees = append(callees, c.name(u))
+	}
+	callee := strings.Join(callees, ", ")
+	texts := map[string]string{}
+	forCallees := func(text string) {
+		for _, u := range c.Rung {
+			texts[u] = text
+		}
+	}
+	switch c.Outcome {
+	case eventlog.OutcomeMissed:
+		n.Text = fmt.Sprintf("Missed call from %s", caller)
+		forCallees(n.Text)
+		texts[c.CreatedBy] = fmt.Sprintf("%s didn't answer", callee)
+	case eventlog.OutcomeDeclined:
+		n.Text = fmt.Sprintf("%s declined a call from %s", callee, caller)
+		forCallees(fmt.Sprintf("You declined a call from %s", caller))
+		texts[c.CreatedBy] = fmt.Sprintf("%s declined the call", callee)
+	case eventlog.OutcomeBusy:
+		n.Text = fmt.Sprintf("%s was busy when %s called", callee, caller)
+		forCallees(fmt.Sprintf("You were busy when %s called", caller))
+		texts[c.CreatedBy] = fmt.Sprintf("%s is busy", callee)
+	case eventlog.OutcomeCancelled:
+		n.Text = fmt.Sprintf("%s cancelled the call", caller)
+		forCallees(fmt.Sprintf("Missed call from %s (cancelled)", caller))
+		texts[c.CreatedBy] = "You cancelled the call"
+	case eventlog.OutcomeMerged:
+		n.Text = fmt.Sprintf("Call moved into the call in %s", c.Detail)
+	default:
+		names := make([]string, 0, len(c.Participants))
+		for _, u := range c.Participants {
+			names = append(names, c.name(u))
+		}
+		n.Text = fmt.Sprintf("Call ended after %s", formatDuration(d))
+		if len(names) > 0 {
+			n.Text += " · " + strings.Join(names, ", ")
+		}
+	}
+	if len(texts) > 0 {
+		n.Texts = texts
+	}
+	return n
+}
+
+// noticeTail is how far back into the log boot looks for call starts and
+// ends whose notices may not have reached the host. A notice is posted
+// right after its event is committed, so only a crash in between loses
+// one, and that event is among the last few of the log.
+const noticeTail = 1000
+
+// redeliverNotices posts again the notices of the call starts and ends at
+// the end of the log. Notice ids are stable, and hosts store each id once,
+// so notices that did arrive are not doubled.
+func (s *Service) redeliverNotices(ctx context.Context) {
+	evs, err := s.store.RecentBoundaries(ctx, noticeTail)
+	if err != nil {
+		s.log.Warn("cannot read recent calls to redeliver their notices", "err", err)
+		return
+	}
+	for _, e := range evs {
+		switch e.Kind {
+		case eventlog.CallStarted:
+			s.notice(ctx, startNotice(e))
+		case eventlog.CallEnded:
+			s.notice(ctx, endNotice(s.summary(ctx, e.CallID)))
+		}
+	}
+}
+
+func (s *Service) notice(ctx context.Context, n Notice) {
+	if err := s.host.PostNotice(ctx, n); err != nil {
+		s.log.Warn("post call notice", "room", n.RoomID, "kind", n.Kind, "err", err)
+	}
+}
+
+// summary reads one call's whole story from the log; the call is no
+// longer in the projection once it has ended.
+func (s *Service) summary(ctx context.Context, callID string) callSummary {
+	evs, err := s.store.CallEvents(ctx, callID)
+	if err != nil {
+		s.log.Warn("cannot read the events of a call", "call", callID, "err", err)
+	}
+	return summarize(evs)
+}
+
+// callSummary is an ended (or running) call as history and notices show
+// it.
+type callSummary struct {
+	ID, RoomID, Type, CreatedBy string
+	StartedAt, EndedAt          time.Time
+	Outcome                     eventlog.Outcome
+	// Detail is the room a merged call moved into.
+	Detail string
+	// Participants are the users who joined, in order of first join;
+	// Rung are the users rung, in order of first ring.
+	Participants, Rung []string
+	names              map[string]string
+}
+
+// summarize folds a call's events, in log order, into its summary.
+func summarize(evs []eventlog.Event) callSummary {
+	c := callSummary{names: map[string]string{}}
+	seenP, seenR := map[string]bool{}, map[string]bool{}
+	for _, e := range evs {
+		if e.UserID != "" && e.Name != "" {
+			c.names[e.UserID] = e.Name
+		}
+		switch e.Kind {
+		case eventlog.CallStarted:
+			c.ID, c.RoomID, c.CreatedBy, c.StartedAt, c.Type = e.CallID, e.RoomID, e.UserID, e.At, e.CallType
+			if c.Type == "" {
+				c.Type = eventlog.TypeVideo
+			}
+		case eventlog.ParticipantJoined:
+			if !seenP[e.UserID] {
+				seenP[e.UserID] = true
+				c.Participants = append(c.Participants, e.UserID)
+			}
+		case eventlog.RingStarted:
+			if !seenR[e.UserID] {
+				seenR[e.UserID] = true
+				c.Rung = append(c.Rung, e.UserID)
+			}
+		case eventlog.CallEnded:
+			c.EndedAt, c.Outcome, c.Detail = e.At, e.Outcome, e.Detail
+			if c.Outcome == "" {
+				c.Outcome = eventlog.OutcomeCompleted // logged before outcomes existed
+			}
+		}
+	}
+	if c.Participants == nil {
+		c.Participants = []string{}
+	}
+	if c.Rung == nil {
+		c.Rung = []string{}
+	}
+	return c
+}
+
+func (c callSummary) name(userID string) string { return displayName(c.names[userID], userID) }
+
+func (c callSummary) duration() time.Duration {
+	if c.EndedAt.IsZero() || c.StartedAt.IsZero() {
+		return 0
+	}
+	return c.EndedAt.Sub(c.StartedAt).Round(time.Second)
+}
+
+// view is the ended call as realtime clients get it.
+func (c callSummary) view(seq int64) *CallView {
+	end := c.EndedAt
+	return &CallView{
+		ID: c.ID, RoomID: c.RoomID, Type: c.Type, State: StateEnded, CreatedBy: c.CreatedBy,
+		StartedAt: c.StartedAt, StartedBy: c.CreatedBy, EndedAt: &end, Outcome: string(c.Outcome),
+		Seq: seq, Participants: []ParticipantView{}, Ringing: []RingView{},
+	}
+}
+
+func displayName(name, userID string) string {
+	if name != "" {
+		return name
+	}
+	return userID
+}
+
+func formatDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh %dm %ds", h, m, sec)
+	case m > 0:
+		return fmt.Sprintf("%dm %ds", m, sec)
+	}
+	return fmt.Sprintf("%ds", sec)
+}

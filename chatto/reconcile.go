@@ -1,0 +1,206 @@
+package chatto
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	lkproto "github.com/livekit/protocol/livekit"
+
+	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/livekit"
+)
+
+// This file keeps the log in step with LiveKit and with time:
+// reconciliation against RoomService on a timer, and the loop that runs
+// the deadlines the log holds (ring timeouts, join grace).
+
+// graceRetryAfter is how long a join-grace check that could not reach
+// LiveKit waits before it tries again.
+const graceRetryAfter = time.Second
+
+// Run redelivers the notices a crash may have lost, settles the rings
+// whose deadline passed while the server was down, reconciles at once and
+// then every ReconcileInterval, and runs every ring and join-grace
+// deadline as it comes, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	s.redeliverNotices(ctx)
+	s.expireRings(ctx)
+	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("startup reconcile failed; calls are kept until LiveKit answers", "err", err)
+	}
+	reconcile := time.NewTicker(s.cfg.ReconcileInterval)
+	defer reconcile.Stop()
+	overdue := false
+	for {
+		stop := func() bool { return false }
+		if next := s.nextDeadline(); !next.IsZero() {
+			wait := next.Sub(s.clock.Now())
+			if wait <= 0 && overdue {
+				// The last pass could not settle a deadline (the database
+				// failed); do not spin on it.
+				wait = graceRetryAfter
+			}
+			overdue = wait <= 0
+			stop = s.clock.AfterFunc(wait, s.kick)
+		}
+		select {
+		case <-ctx.Done():
+			stop()
+			return
+		case <-reconcile.C:
+			if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("reconcile failed; calls are kept until LiveKit answers", "err", err)
+			}
+		case <-s.wake:
+		}
+		stop()
+		s.expireRings(ctx)
+		s.expirePending(ctx)
+	}
+}
+
+// Reconcile compares every active call with LiveKit and records what the
+// log missed. A failure to reach LiveKit changes nothing: an unreachable
+// server is not proof that a call is empty.
+func (s *Service) Reconcile(ctx context.Context) error {
+	err := s.reconcile(ctx)
+	s.health.record(err)
+	return err
+}
+
+func (s *Service) reconcile(ctx context.Context) error {
+	rooms, err := s.lk.Rooms(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	calls := s.proj.Calls()
+	s.mu.RUnlock()
+	var errs []error
+	for _, c := range calls {
+		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[livekit.RoomName(c.RoomID, c.ID)]))
+	}
+	for name := range rooms {
+		errs = append(errs, s.deleteIfStale(ctx, name))
+	}
+	return errors.Join(errs...)
+}
+
+// deleteIfStale removes a LiveKit room of ours that belongs to no active
+// call, e.g. one left behind while this server was down.
+func (s *Service) deleteIfStale(ctx context.Context, name string) error {
+	roomID, callID, ok := livekit.ParseRoomName(name)
+	if !ok {
+		return nil
+	}
+	unlock := s.lockRoom(roomID)
+	defer unlock()
+	if c := s.call(roomID); c != nil && c.ID == callID {
+		return nil
+	}
+	s.log.Info("deleting stale livekit room", "room", roomID, "call", callID)
+	return s.lk.DeleteRoom(ctx, name)
+}
+
+// expirePending reconciles the rooms that have a device whose join grace
+// is over, so a client that got a token and never connected (or whose
+// participant_joined was lost) is settled by asking LiveKit. A room whose
+// check fails is tried again graceRetryAfter later.
+func (s *Service) expirePending(ctx context.Context) {
+	now := s.clock.Now()
+	deadline := now.Add(-s.cfg.JoinGrace)
+	var rooms []string
+	s.mu.RLock()
+	for _, c := range s.proj.Calls() {
+		if now.Before(s.graceRetry[c.RoomID]) {
+			continue
+		}
+		for _, p := range c.Participants {
+			if p.Pending() && !p.PendingSince.After(deadline) {
+				rooms = append(rooms, c.RoomID)
+				break
+			}
+		}
+	}
+	s.mu.RUnlock()
+	for _, r := range rooms {
+		if err := s.reconcileRoom(ctx, r, false); err != nil && ctx.Err() == nil {
+			s.graceRetry[r] = now.Add(graceRetryAfter)
+			s.log.Warn("join grace check failed; pending devices kept", "room", r, "err", err)
+			continue
+		}
+		delete(s.graceRetry, r)
+	}
+}
+
+// reconcileRoom brings one room's call in line with LiveKit. roomGone
+// says a listing already showed that LiveKit has no such room.
+func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone bool) error {
+	unlock := s.lockRoom(roomID)
+	defer unlock()
+	call := s.call(roomID)
+	if call == nil {
+		return nil
+	}
+	var present []*lkproto.ParticipantInfo
+	if !roomGone {
+		var err error
+		present, err = s.lk.Participants(ctx, livekit.RoomName(roomID, call.ID))
+		if err != nil && !errors.Is(err, livekit.ErrRoomNotFound) {
+			return err
+		}
+	}
+	b := s.diff(call, present, s.clock.Now())
+	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceReconcile)
+	if err != nil {
+		return err
+	}
+	if len(evs) > 0 {
+		s.log.Info("reconciled call with livekit", "room", roomID, "call", call.ID, "events", len(evs))
+	}
+	s.announce(ctx, roomID, evs)
+	return nil
+}
+
+// diff returns the events that turn call into what LiveKit reports.
+func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, now time.Time) eventlog.Batch {
+	var b eventlog.Batch
+	seen := make(map[string]bool, len(present))
+	base := eventlog.Event{RoomID: call.RoomID, CallID: call.ID, Source: eventlog.SourceReconcile}
+	accepted := map[string]bool{}
+	for _, p := range present {
+		userID, ok := UserOfIdentity(p.GetIdentity())
+		if !ok || call.LeftSIDs[p.GetSid()] {
+			continue
+		}
+		seen[p.GetIdentity()] = true
+		if cur := call.Participants[p.GetIdentity()]; cur != nil && cur.SID == p.GetSid() {
+			continue
+		}
+		if !accepted[userID] {
+			accepted[userID] = true
+			b.Events = append(b.Events, acceptRing(call, userID, eventlog.SourceReconcile)...)
+		}
+		e := base
+		e.Kind, e.Identity, e.UserID, e.Name, e.SID = eventlog.ParticipantJoined, p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		b.Events = append(b.Events, e)
+	}
+	for _, p := range call.Sorted() {
+		if seen[p.Identity] {
+			continue
+		}
+		e := base
+		e.Kind, e.Identity, e.UserID, e.Name = eventlog.ParticipantLeft, p.Identity, p.UserID, p.Name
+		switch {
+		case !p.Pending():
+			e.SID, e.Reason = p.SID, eventlog.ReasonAbsent
+		case now.Sub(p.PendingSince) >= s.cfg.JoinGrace:
+			e.Source, e.Reason = eventlog.SourceTimer, eventlog.ReasonGraceExpired
+		default:
+			continue
+		}
+		b.Events = append(b.Events, e)
+	}
+	return b
+}
