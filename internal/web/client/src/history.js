@@ -143,8 +143,8 @@ function renderItem(c) {
       'button',
       { type: 'button', class: 'history-room', onclick: () => openRoom(c.room_id), 'aria-label': `${room}, ${type.toLowerCase()}, ${label}, ${when}` },
       h('span', { class: 'history-name', text: room }),
-      h('span', { class: 'history-meta' }, h('span', { class: 'history-type', text: type }), ' · ', h('span', { class: 'history-outcome', text: label })),
       h('time', { datetime: c.started_at, text: when }),
+      h('span', { class: 'history-meta' }, h('span', { class: 'history-type', text: type }), ' · ', h('span', { class: 'history-outcome', text: label })),
     ),
   );
 }
