@@ -122,13 +122,15 @@ func TestIncomingCallRingsEveryTabAndAnsweringInOneStopsTheOthers(t *testing.T) 
 	mark("call verified")
 }
 
-// Bob declines: his dialog goes away, Alice's page says plainly that Bob
-// declined, the call is gone, and each timeline words the notice for its
-// reader.
+// Bob declines: his dialog goes away (also in a tab he opened while it
+// rang, which found the ring in the call views it loaded), Alice's page
+// says plainly that Bob declined, the call is gone, and each timeline
+// words the notice for its reader.
 func TestDecliningEndsTheCallAndTellsTheCaller(t *testing.T) {
 	env := calltest.Start(t)
 	alice := newBrowser(t, env, "alice").Page()
-	bob := newBrowser(t, env, "bob").Page()
+	bobB := newBrowser(t, env, "bob")
+	bob := bobB.Page()
 	alice.SignIn("alice")
 	bob.SignIn("bob")
 	waitStreams(alice, bob)
@@ -137,8 +139,14 @@ func TestDecliningEndsTheCallAndTellsTheCaller(t *testing.T) {
 	alice.Click("#call-video")
 	alice.WaitState("connected", 30*time.Second)
 	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	late, closeLate := bobB.NewTab(t, "opened-while-ringing")
+	defer closeLate()
+	late.Open()
+	late.Wait(10*time.Second, "a tab opened during the ring shows it too", incomingFrom("Alice"))
+	waitStreams(late)
 	bob.Click("#incoming-decline")
 	bob.Wait(2*time.Second, "bob's dialog goes away", incomingHidden)
+	late.Wait(5*time.Second, "the other tab's dialog goes away", incomingHidden)
 
 	alice.Wait(10*time.Second, "alice's page says bob declined", stateLine+` === 'Bob declined'`)
 	alice.WaitState("ended", 5*time.Second)
@@ -200,4 +208,111 @@ func TestUnansweredCallIsMissed(t *testing.T) {
 	bob.Wait(10*time.Second, "bob's timeline: Missed call from Alice", noticeWith("missed", "Missed call from Alice"))
 	alice.Wait(10*time.Second, "alice's timeline: Bob didn't answer", noticeWith("missed", "Bob didn't answer"))
 	bob.Screenshot(filepath.Join(t.ArtifactDir(), "missed-call.png"))
+}
+
+// Bob is in a call in "general" when Alice rings him: Alice's page says
+// Bob is in another call, Bob's dialog offers to leave his call and
+// answer, or to add Alice to his call; he merges, and Alice's page moves
+// into the general call by itself (call.moved) while the direct call ends
+// as merged.
+func TestBusyCalleeMergesTheCallerIntoTheirCall(t *testing.T) {
+	env := calltest.Start(t)
+	mark := marker(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bob := newBrowser(t, env, "bob").Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	bob.OpenRoom("general")
+	bob.Join()
+	api := env.Login("alice")
+	calltest.Eventually(t, 20*time.Second, "LiveKit confirms bob in general", func() bool {
+		ids := calltest.Identities(api.Call("general"))
+		return len(ids) == 1 && ids[bob.Call().Identity]
+	})
+	mark("bob in general")
+
+	alice.OpenRoom("alice-bob")
+	alice.Click("#call-video")
+	alice.WaitState("connected", 30*time.Second)
+	alice.Wait(10*time.Second, "alice's page says bob is in another call", stateLine+` === 'Bob is in another call'`)
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	bob.Wait(2*time.Second, "busy choices", `document.getElementById('incoming-accept').textContent === 'Leave current call and answer'
+		&& !document.getElementById('incoming-merge').hidden
+		&& document.getElementById('incoming-merge').textContent === 'Add Alice to this call'
+		&& window.__chattoDebug.incoming().busy`)
+	bob.Screenshot(filepath.Join(t.ArtifactDir(), "incoming-call-busy.png"))
+
+	bob.Click("#incoming-merge")
+	bob.Wait(5*time.Second, "bob's dialog goes away", incomingHidden)
+	alice.Wait(10*time.Second, "alice's page moves to general", `location.hash === '#/rooms/general'`)
+	alice.Wait(30*time.Second, "alice is connected in general", `(() => { const c = window.__chattoDebug.call(); return !!c && c.room === 'general' && c.state === 'connected' })()`)
+	alice.WaitState("connected", 5*time.Second)
+	bob.WaitState("connected", 2*time.Second)
+	for _, p := range []*Page{alice, bob} {
+		p.Wait(30*time.Second, "two tiles with playing video", `document.querySelectorAll('#tiles .tile[data-video="playing"]').length === 2`)
+	}
+	if v := api.Call("alice-bob"); v != nil {
+		t.Fatalf("the direct call is still there after the merge: %+v", v)
+	}
+	var page struct {
+		Calls []struct{ Outcome string } `json:"calls"`
+	}
+	if code := api.Do("GET", "/api/rooms/alice-bob/calls", nil, &page); code != 200 || len(page.Calls) != 1 || page.Calls[0].Outcome != "merged" {
+		t.Fatalf("alice-bob history = %d %+v, want one merged call", code, page)
+	}
+	mark("merged")
+}
+
+// In a group room the call's creator rings a member who is not in the
+// call (Invite); the member answers from the dialog. A room admin who did
+// not start the call sees "End for everyone", a plain member does not,
+// and ending it drops every page out of the call.
+func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
+	env := calltest.Start(t)
+	mark := marker(t)
+	alice := newBrowser(t, env, "alice").Page() // admin of general
+	bob := newBrowser(t, env, "bob").Page()
+	carol := newBrowser(t, env, "carol").Page()
+	for _, u := range []struct {
+		p    *Page
+		name string
+	}{{alice, "alice"}, {bob, "bob"}, {carol, "carol"}} {
+		u.p.SignIn(u.name)
+	}
+	waitStreams(alice, bob, carol)
+	bob.OpenRoom("general")
+	bob.Click("#call-audio")
+	bob.WaitState("connected", 30*time.Second)
+	bob.Wait(5*time.Second, "the creator may end the call for everyone", visible("#end-call"))
+	// A group call does not ring anybody by itself.
+	bob.Wait(2*time.Second, "no ringing in a group call", stateLine+` === 'Connected · end-to-end encrypted'`)
+
+	bob.Click("#invite-open")
+	bob.Wait(5*time.Second, "the invite picker lists alice and carol", `[...document.getElementById('invite-user').options].map(o => o.value).sort().join() === 'alice,carol'`)
+	bob.Eval(`(() => { const s = document.getElementById('invite-user'); s.value = 'carol'; s.dispatchEvent(new Event('change')); return true })()`, nil)
+	bob.Click("#invite-send")
+	bob.Wait(10*time.Second, "bob's page rings carol", stateLine+` === 'Connected · end-to-end encrypted · Ringing Carol…'`)
+	carol.Wait(10*time.Second, "carol's dialog: Bob calls in General", incomingFrom("Bob")+
+		` && document.getElementById('incoming-desc').textContent === 'Bob is calling you in General.'`+
+		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`)
+	carol.Click("#incoming-accept")
+	carol.Wait(5*time.Second, "answering opens general", `location.hash === '#/rooms/general'`)
+	carol.WaitState("connected", 30*time.Second)
+	carol.Wait(5*time.Second, "a plain member cannot end the call for everyone", `document.getElementById('end-call').hidden`)
+	bob.Wait(10*time.Second, "bob's page stops ringing carol", stateLine+` === 'Connected · end-to-end encrypted'`)
+	mark("carol answered the invite")
+
+	alice.OpenRoom("general")
+	alice.Join()
+	alice.Wait(5*time.Second, "the room admin may end the call for everyone", visible("#end-call"))
+	alice.Click("#end-call")
+	for _, p := range []*Page{alice, bob, carol} {
+		p.WaitState("ended", 10*time.Second)
+		p.Wait(10*time.Second, "the header offers a new call", visible("#call-audio"))
+	}
+	if v := env.Login("alice").Call("general"); v != nil {
+		t.Fatalf("after End for everyone, call = %+v, want none", v)
+	}
+	mark("ended for everyone")
 }
