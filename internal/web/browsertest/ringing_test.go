@@ -82,6 +82,14 @@ func TestIncomingCallRingsEveryTabAndAnsweringInOneStopsTheOthers(t *testing.T) 
 		if d.Focused != "incoming-accept" {
 			p.fail("focus is on %q, want the Accept button", d.Focused)
 		}
+		// The ring tone runs, or is refused by the autoplay policy (no
+		// gesture yet in this tab): either way the dialog does not depend
+		// on it.
+		tone := p.EvalString(`window.__chattoDebug.incoming().tone`)
+		if tone != "playing" && tone != "blocked" {
+			p.fail("ring tone state %q while ringing, want playing or blocked", tone)
+		}
+		t.Logf("%s: ring tone %s", p.name, tone)
 	}
 	mark(fmt.Sprintf("both of bob's tabs ring (%s after alice's page showed ringing)", time.Since(rungAt).Round(10*time.Millisecond)))
 	bob.Screenshot(filepath.Join(t.ArtifactDir(), "incoming-call.png"))
@@ -90,7 +98,8 @@ func TestIncomingCallRingsEveryTabAndAnsweringInOneStopsTheOthers(t *testing.T) 
 	clicked := time.Now()
 	bob2.Wait(5*time.Second, "the second tab's dialog goes away when the first answers", incomingHidden)
 	t.Logf("the second tab's dialog went away %s after Accept was clicked in the first", time.Since(clicked).Round(10*time.Millisecond))
-	bob.Wait(2*time.Second, "the answering tab's dialog is gone", incomingHidden)
+	bob.Wait(2*time.Second, "the answering tab's dialog is gone and its tone stopped", incomingHidden+` && window.__chattoDebug.incoming().tone === 'off'`)
+	bob2.Wait(2*time.Second, "the other tab's tone stopped", `window.__chattoDebug.incoming().tone === 'off'`)
 	bob.Wait(5*time.Second, "answering opens the direct room", `location.hash === '#/rooms/alice-bob'`)
 	bob.WaitState("connected", 30*time.Second)
 	mark("bob answered")
@@ -160,6 +169,39 @@ func TestDecliningEndsTheCallAndTellsTheCaller(t *testing.T) {
 	bob.Wait(10*time.Second, "bob's timeline: You declined a call from Alice", noticeWith("declined", "You declined a call from Alice"))
 	bob.Wait(10*time.Second, "bob's recent calls list the declined call, not as missed",
 		`(() => { const e = document.querySelector('#history-list .history-item[data-outcome="declined"]'); return !!e && !e.classList.contains('missed') })()`)
+}
+
+// Alice cancels before Bob answers: Bob's dialog goes away, Alice's page
+// says the call was cancelled, and Bob's Recent calls count it as a call
+// he missed.
+func TestCancellingStopsTheRingAndCountsAsMissed(t *testing.T) {
+	env := calltest.Start(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bob := newBrowser(t, env, "bob").Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	alice.OpenRoom("alice-bob")
+
+	alice.Click("#call-video")
+	alice.WaitState("connected", 30*time.Second)
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	alice.Wait(5*time.Second, "the caller's button reads Cancel", `document.getElementById('leave').textContent === 'Cancel'`)
+	alice.Click("#leave")
+	bob.Wait(5*time.Second, "bob's dialog goes away when alice cancels", incomingHidden)
+	alice.Wait(10*time.Second, "alice's page says the call was cancelled", stateLine+` === 'Call cancelled'`)
+	alice.WaitState("ended", 5*time.Second)
+	bob.Wait(10*time.Second, "bob's recent calls mark the cancelled call missed", `(() => {
+		const e = document.querySelector('#history-list .history-item[data-outcome="cancelled"]');
+		return !!e && e.classList.contains('missed') && e.querySelector('.history-outcome').textContent === 'Missed';
+	})()`)
+	alice.Wait(10*time.Second, "alice's recent calls say cancelled", `(() => {
+		const e = document.querySelector('#history-list .history-item[data-outcome="cancelled"]');
+		return !!e && !e.classList.contains('missed') && e.querySelector('.history-outcome').textContent === 'Cancelled';
+	})()`)
+	if v := env.Login("alice").Call("alice-bob"); v != nil {
+		t.Fatalf("after alice cancelled, call = %+v, want none", v)
+	}
 }
 
 // Nobody answers a voice call within the ring timeout: Bob's dialog goes

@@ -193,6 +193,8 @@ export function onRingEvent(ev) {
   }
   if (ev.type !== 'call.ring_stopped' || !app.me || ev.user_id === app.me.id) return;
   if (!s || !s.active || s.roomId !== ev.room_id) return;
+  // An unanswered call ends with its callee's ring; its outcome says why.
+  if (isRinging(app.calls.get(ev.room_id))) return;
   const name = nameOf(ev.user_id);
   const note = { declined: `${name} declined`, missed: `${name} didn't answer` }[ev.reason];
   if (!note) return;
@@ -259,7 +261,7 @@ function stateLine(s, call) {
     if (isRinging(call) && rung.length) text = rung.join(' · ');
     else if (rung.length) text += ' · ' + rung.join(' · ');
   }
-  if (ringNote && s.state === 'connected') text += ' · ' + ringNote;
+  if (ringNote && s.state === 'connected' && !isRinging(call)) text += ' · ' + ringNote;
   return text;
 }
 

@@ -12,6 +12,11 @@ import { $, announce, showError } from './dom.js';
 import { callType, ringingOf } from './realtime.js';
 import { app, learnCall, nameOf, openRoom, roomById, roomName } from './state.js';
 
+// The server stops a ring at its deadline (call.ring_stopped, missed); the
+// page's own timer is a backstop for a lost stream, so it waits a little
+// longer and the server's word, announced, comes first.
+const EXPIRY_GRACE_MS = 1500;
+
 /** call id -> { callId, roomId, type, caller: {id, name}, expiresAt (ms), busy, at (ms) } */
 const rings = new Map();
 let shown = null; // the ring the dialog shows
@@ -114,7 +119,7 @@ function current() {
   const now = Date.now();
   let best = null;
   for (const r of rings.values()) {
-    if (r.expiresAt <= now) {
+    if (r.expiresAt + EXPIRY_GRACE_MS <= now) {
       rings.delete(r.callId);
       continue;
     }
@@ -152,7 +157,7 @@ export function render() {
   }
   // Wake up when the earliest ring expires.
   const next = Math.min(...[...rings.values()].map((x) => x.expiresAt));
-  expiryTimer = setTimeout(render, Math.max(50, next - Date.now() + 10));
+  expiryTimer = setTimeout(render, Math.max(50, next + EXPIRY_GRACE_MS - Date.now() + 10));
 
   const here = inOtherCall(r);
   const mergeInto = callRoomOtherThan(r);

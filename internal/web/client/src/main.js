@@ -8,7 +8,7 @@ import * as callpanel from './callpanel.js';
 import { $, h, initials, showError } from './dom.js';
 import { clearHistory, historySnapshot, loadHistory, refreshHistorySoon, wireHistory } from './history.js';
 import * as incoming from './incoming.js';
-import { Stream, participantCount } from './realtime.js';
+import { Stream, isRinging, participantCount } from './realtime.js';
 import { app, learnCall, openRoom, roomById, roomName } from './state.js';
 import { addMessages, clearTimeline, isCallNotice, loadMessages, sendMessage } from './timeline.js';
 
@@ -176,7 +176,8 @@ function renderIndicator(roomId) {
   badge.hidden = !show;
   badge.textContent = show ? String(n) : '';
   const btn = badge.closest('button');
-  const label = `${roomName(roomId)}${show ? `, call in progress with ${n} ${n === 1 ? 'participant' : 'participants'}` : ''}`;
+  const what = isRinging(call) ? 'call ringing' : 'call in progress';
+  const label = `${roomName(roomId)}${show ? `, ${what} with ${n} ${n === 1 ? 'participant' : 'participants'}` : ''}`;
   btn.setAttribute('aria-label', label);
   badge.setAttribute('aria-hidden', 'true');
 }
