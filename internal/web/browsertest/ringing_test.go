@@ -3,6 +3,7 @@ package browsertest
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -357,4 +358,39 @@ func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
 		t.Fatalf("after End for everyone, call = %+v, want none", v)
 	}
 	mark("ended for everyone")
+}
+
+// Recent calls show the newest page first; "More" loads the next page
+// with the server's cursor, and answered calls show their duration.
+func TestRecentCallsPageWithMore(t *testing.T) {
+	env := calltest.Start(t)
+	alice := env.Login("alice")
+	const calls = 12 // more than one page of the client's 10
+	for i := range calls {
+		dev := fmt.Sprintf("d%d", i)
+		alice.Join("general", dev)
+		alice.Leave("general", dev)
+	}
+	bob := newBrowser(t, env, "bob").Page()
+	bob.SignIn("bob")
+	const items = `document.querySelectorAll('#history-list .history-item').length`
+	bob.Wait(10*time.Second, "the first page of recent calls", items+` === 10 && `+visible("#history-more"))
+	var first struct{ Outcome, Type, Label, Room string }
+	bob.Eval(`(() => { const e = document.querySelector('#history-list .history-item'); return {
+		Outcome: e.dataset.outcome, Type: e.querySelector('.history-type').textContent,
+		Label: e.querySelector('.history-outcome').textContent, Room: e.querySelector('.history-name').textContent } })()`, &first)
+	if first.Outcome != "completed" || first.Type != "Video call" || first.Room != "General" || !strings.HasSuffix(first.Label, " s") {
+		bob.fail("newest entry = %+v, want a completed video call in General with its duration", first)
+	}
+	bob.Click("#history-more")
+	bob.Wait(10*time.Second, "every call after More, and no More button", fmt.Sprintf(`%s === %d && document.getElementById('history-more').hidden`, items, calls))
+	var ids []string
+	bob.Eval(`window.__chattoDebug.history().map(c => c.id)`, &ids)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			bob.fail("call %s listed twice: %v", id, ids)
+		}
+		seen[id] = true
+	}
 }

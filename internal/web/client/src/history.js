@@ -114,7 +114,7 @@ function outcomeLabel(c) {
   const mine = app.me && c.created_by === app.me.id;
   switch (c.outcome) {
     case 'completed':
-      return c.duration_seconds > 0 ? formatDuration(c.duration_seconds) : 'Answered';
+      return formatDuration(c.duration_seconds);
     case 'missed':
       return mine ? 'No answer' : 'Not answered';
     case 'declined':
