@@ -215,9 +215,9 @@ func (s *Service) End(ctx context.Context, c Caller, roomID string) error {
 	}
 	unlock := s.lockRoom(roomID)
 	defer unlock()
-	call := s.call(roomID)
-	if call == nil {
-		return Errorf(ENOCALL, "the room has no call")
+	call, err := s.activeCall(roomID)
+	if err != nil {
+		return err
 	}
 	if call.StartedBy != c.UserID && !admin {
 		return Errorf(ENOTALLOWED, "only the person who started the call or a room admin can end it for everyone")
@@ -235,12 +235,7 @@ func (s *Service) End(ctx context.Context, c Caller, roomID string) error {
 		UserID: c.UserID, Name: c.Name, Reason: eventlog.ReasonEnded, Outcome: outcome,
 	})
 	b.ShredKey = call.ID
-	evs, err := s.commit(ctx, b)
-	if err != nil {
-		return err
-	}
-	s.announce(ctx, roomID, evs)
-	return nil
+	return s.record(ctx, roomID, b)
 }
 
 // commitSettled appends b and whatever it implies: if b leaves the call

@@ -67,9 +67,9 @@ func (s *Service) Decline(ctx context.Context, c Caller, roomID, reason string) 
 	}
 	unlock := s.lockRoom(roomID)
 	defer unlock()
-	call := s.call(roomID)
-	if call == nil {
-		return Errorf(ENOCALL, "the room has no call")
+	call, err := s.activeCall(roomID)
+	if err != nil {
+		return err
 	}
 	r := call.Rings[c.UserID]
 	if r == nil {
@@ -86,12 +86,7 @@ func (s *Service) Decline(ctx context.Context, c Caller, roomID, reason string) 
 		b.Events = append(b.Events, callEnded(call, eventlog.SourceUser, eventlog.RingDeclined, outcome))
 		b.ShredKey = call.ID
 	}
-	evs, err := s.commit(ctx, b)
-	if err != nil {
-		return err
-	}
-	s.announce(ctx, roomID, evs)
-	return nil
+	return s.record(ctx, roomID, b)
 }
 
 // callEnded is the fact that ends call for a reason other than the last
@@ -172,9 +167,9 @@ func (s *Service) Merge(ctx context.Context, c Caller, roomID, intoRoom string) 
 	}
 	unlock := s.lockRoom(roomID)
 	defer unlock()
-	call := s.call(roomID)
-	if call == nil {
-		return Errorf(ENOCALL, "the room has no call")
+	call, err := s.activeCall(roomID)
+	if err != nil {
+		return err
 	}
 	r := call.Rings[c.UserID]
 	if r == nil || !call.Ringing() {
@@ -260,12 +255,7 @@ func (s *Service) expireRoomRings(ctx context.Context, roomID string, now time.T
 		b.Events = append(b.Events, callEnded(call, eventlog.SourceTimer, eventlog.RingMissed, eventlog.OutcomeMissed))
 		b.ShredKey = call.ID
 	}
-	evs, err := s.commit(ctx, b)
-	if err != nil {
-		return err
-	}
-	s.announce(ctx, roomID, evs)
-	return nil
+	return s.record(ctx, roomID, b)
 }
 
 // nextDeadline is the earliest moment the timer loop has work: a ring

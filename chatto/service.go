@@ -201,6 +201,27 @@ func (s *Service) call(roomID string) *eventlog.Call {
 	return s.proj.Call(roomID)
 }
 
+// activeCall returns the room's active call or the no_call error. The
+// caller holds the room lock.
+func (s *Service) activeCall(roomID string) (*eventlog.Call, error) {
+	call := s.call(roomID)
+	if call == nil {
+		return nil, Errorf(ENOCALL, "the room has no call")
+	}
+	return call, nil
+}
+
+// record commits a batch and tells the host about it. The caller holds
+// the room lock.
+func (s *Service) record(ctx context.Context, roomID string, b eventlog.Batch) error {
+	evs, err := s.commit(ctx, b)
+	if err != nil {
+		return err
+	}
+	s.announce(ctx, roomID, evs)
+	return nil
+}
+
 // kick wakes the timer loop to look at deadlines again.
 func (s *Service) kick() {
 	select {

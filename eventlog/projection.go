@@ -1,7 +1,9 @@
 package eventlog
 
 import (
+	"cmp"
 	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -79,17 +81,9 @@ func (c *Call) Ringing() bool { return c.Direct && !c.Answered }
 
 // SortedRings returns the rings ordered by deadline, then user id.
 func (c *Call) SortedRings() []*Ring {
-	out := make([]*Ring, 0, len(c.Rings))
-	for _, r := range c.Rings {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Deadline.Equal(out[j].Deadline) {
-			return out[i].Deadline.Before(out[j].Deadline)
-		}
-		return out[i].UserID < out[j].UserID
+	return slices.SortedFunc(maps.Values(c.Rings), func(a, b *Ring) int {
+		return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.UserID, b.UserID))
 	})
-	return out
 }
 
 // Pending reports whether LiveKit has not yet confirmed the participant.
@@ -213,15 +207,7 @@ func (p *Projection) Calls() []*Call {
 
 // Sorted returns the call's participants ordered by join time, then identity.
 func (c *Call) Sorted() []*Participant {
-	out := make([]*Participant, 0, len(c.Participants))
-	for _, p := range c.Participants {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].JoinedAt.Equal(out[j].JoinedAt) {
-			return out[i].JoinedAt.Before(out[j].JoinedAt)
-		}
-		return out[i].Identity < out[j].Identity
+	return slices.SortedFunc(maps.Values(c.Participants), func(a, b *Participant) int {
+		return cmp.Or(a.JoinedAt.Compare(b.JoinedAt), cmp.Compare(a.Identity, b.Identity))
 	})
-	return out
 }

@@ -319,3 +319,99 @@ func TestCallsAreOrderedByRoomAndSortedByJoinTime(t *testing.T) {
 		t.Fatalf("Sorted() = %v", ids)
 	}
 }
+
+func TestCallRingsAndAnswer(t *testing.T) {
+	deadline := at(100)
+	ring := func(b *callEvents, user, why, detail string) Event {
+		return b.next(Event{Kind: RingStarted, UserID: user, Name: "N" + user, Identity: "a#1", Reason: why,
+			Detail: detail, Deadline: deadline, Source: SourceUser})
+	}
+	stop := func(b *callEvents, user, reason string) Event {
+		return b.next(Event{Kind: RingStopped, UserID: user, Reason: reason, Source: SourceTimer})
+	}
+	cases := []struct {
+		name     string
+		direct   bool
+		events   func(b *callEvents) []Event
+		rings    []string
+		ringing  bool
+		answered bool
+	}{
+		{"direct call rings until answered", true, func(b *callEvents) []Event {
+			return []Event{b.token("a#1"), ring(b, "b", RingCall, "")}
+		}, []string{"b"}, true, false},
+		{"accept answers and stops the ring", true, func(b *callEvents) []Event {
+			return []Event{b.token("a#1"), ring(b, "b", RingCall, ""), stop(b, "b", RingAccepted), b.token("b#1")}
+		}, nil, false, true},
+		{"a join by someone else answers even without a ring", true, func(b *callEvents) []Event {
+			return []Event{b.token("a#1"), b.joined("c#1", "S1", "EV1")}
+		}, nil, false, true},
+		{"the caller's second device does not answer", true, func(b *callEvents) []Event {
+			return []Event{b.token("a#1"), ring(b, "b", RingCall, ""), b.token("a#2")}
+		}, []string{"b"}, true, false},
+		{"missed ring leaves an unanswered call", true, func(b *callEvents) []Event {
+			return []Event{b.token("a#1"), ring(b, "b", RingCall, ""), stop(b, "b", RingMissed)}
+		}, nil, true, false},
+		{"group calls never ring, invites are listed", false, func(b *callEvents) []Event {
+			return []Event{b.token("a#1"), ring(b, "b", RingInvite, DetailBusy), ring(b, "c", RingInvite, "")}
+		}, []string{"b", "c"}, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &callEvents{}
+			p := NewProjection()
+			start := b.next(Event{Kind: CallStarted, UserID: "a", CallType: TypeAudio})
+			if tc.direct {
+				start.Detail = RoomDirect
+			}
+			p.Apply(start)
+			for _, e := range tc.events(b) {
+				p.Apply(e)
+			}
+			c := p.Call("r")
+			var rings []string
+			for _, r := range c.SortedRings() {
+				rings = append(rings, r.UserID)
+				if !r.Deadline.Equal(deadline) || r.By != "a#1" || r.Name != "N"+r.UserID {
+					t.Errorf("ring %+v", *r)
+				}
+			}
+			if !reflect.DeepEqual(rings, tc.rings) || c.Ringing() != tc.ringing || c.Answered != tc.answered || c.Type != TypeAudio {
+				t.Fatalf("rings %v ringing %v answered %v type %s; want %v %v %v audio", rings, c.Ringing(), c.Answered, c.Type,
+					tc.rings, tc.ringing, tc.answered)
+			}
+			if r := c.Rings["b"]; r != nil && tc.name == "group calls never ring, invites are listed" && (!r.Busy || !r.Invite) {
+				t.Fatalf("invite ring of a busy user = %+v", *r)
+			}
+			clone := c.Clone()
+			clone.Rings["z"] = &Ring{UserID: "z"}
+			if c.Rings["z"] != nil {
+				t.Fatal("Clone shares the rings map")
+			}
+		})
+	}
+}
+
+func TestReplacedSessionKeepsTheDevicePending(t *testing.T) {
+	b := &callEvents{}
+	p := NewProjection()
+	p.Apply(b.start())
+	p.Apply(b.joined("a#1", "S1", "EV1"))
+	replaced := b.next(Event{Kind: ParticipantLeft, Identity: "a#1", SID: "S1", Reason: ReasonReplaced,
+		Detail: "DUPLICATE_IDENTITY", Source: SourceLiveKit, LiveKitEventID: "EV2"})
+	p.Apply(replaced)
+	c := p.Call("r")
+	part := c.Participants["a#1"]
+	if part == nil || !part.Pending() || !part.PendingSince.Equal(replaced.At) || !c.LeftSIDs["S1"] {
+		t.Fatalf("after a replaced session: %s", dumpCalls(p))
+	}
+	p.Apply(b.joined("a#1", "S2", "EV3"))
+	if part := c.Participants["a#1"]; part == nil || part.SID != "S2" {
+		t.Fatalf("the new session did not take over: %s", dumpCalls(p))
+	}
+	// A replaced-leave of a session that is not current changes nothing.
+	p.Apply(b.next(Event{Kind: ParticipantLeft, Identity: "a#1", SID: "S0", Reason: ReasonReplaced, Source: SourceLiveKit}))
+	if part := c.Participants["a#1"]; part == nil || part.SID != "S2" {
+		t.Fatalf("a stale replaced-leave touched the current session: %s", dumpCalls(p))
+	}
+}

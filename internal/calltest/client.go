@@ -1,0 +1,154 @@
+package calltest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	protologger "github.com/livekit/protocol/logger"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+
+	"github.com/chattocalls/chatto/chatto"
+)
+
+// Client is a signed-in user talking to the HTTP API.
+type Client struct {
+	t     testing.TB
+	env   *Env
+	User  string
+	Token string
+}
+
+// APIError is the error body shape.
+type APIError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Do sends a request (body as JSON unless it is []byte) and decodes a 2xx
+// answer into out. It returns the status.
+func (c *Client) Do(method, path string, body, out any) int {
+	c.t.Helper()
+	st, raw := c.Raw(method, path, body)
+	if st < 300 && out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return st
+}
+
+// Raw sends a request and returns status and body.
+func (c *Client) Raw(method, path string, body any) (int, []byte) {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, _ := json.Marshal(b)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.env.BaseURL+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// Join joins a room's call from a device and fails the test on error.
+func (c *Client) Join(room, device string) *chatto.JoinResult {
+	c.t.Helper()
+	return c.JoinAs(room, device, "")
+}
+
+// Leave leaves a room's call from a device.
+func (c *Client) Leave(room, device string) {
+	c.t.Helper()
+	if st, raw := c.Raw("POST", "/api/rooms/"+room+"/call/leave", map[string]string{"device_id": device}); st != 200 {
+		c.t.Fatalf("%s leaves %s: status %d: %s", c.User, room, st, raw)
+	}
+}
+
+// Call returns the room's active call, or nil.
+func (c *Client) Call(room string) *chatto.CallView {
+	c.t.Helper()
+	var v *chatto.CallView
+	st, raw := c.Raw("GET", "/api/rooms/"+room+"/call", nil)
+	if st != 200 {
+		c.t.Fatalf("get call of %s: status %d: %s", room, st, raw)
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		c.t.Fatalf("get call of %s: %v in %s", room, err, raw)
+	}
+	return v
+}
+
+// Connect joins LiveKit with a join result, as a client would.
+func Connect(t testing.TB, j *chatto.JoinResult) *lksdk.Room {
+	t.Helper()
+	// The SDK logs every ICE state change to stdout; tests assert instead.
+	quietSDK.Do(func() { lksdk.SetLogger(protologger.GetDiscardLogger()) })
+	r, err := lksdk.ConnectToRoomWithToken(j.LiveKitURL, j.Token, lksdk.NewRoomCallback(),
+		lksdk.WithConnectTimeout(15*time.Second),
+		lksdk.WithDisableRegionDiscovery(),
+		lksdk.WithAutoSubscribe(false),
+	)
+	if err != nil {
+		t.Fatalf("connect %s to LiveKit: %v", j.Identity, err)
+	}
+	t.Cleanup(r.Disconnect)
+	return r
+}
+
+var quietSDK sync.Once
+
+// JoinAs joins a room's call from a device asking for a call type ("" for
+// the default) and fails the test on error.
+func (c *Client) JoinAs(room, device, typ string) *chatto.JoinResult {
+	c.t.Helper()
+	var res chatto.JoinResult
+	st, raw := c.Raw("POST", "/api/rooms/"+room+"/call/join", map[string]string{"device_id": device, "type": typ})
+	if st != 200 {
+		c.t.Fatalf("%s joins %s: status %d: %s", c.User, room, st, raw)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		c.t.Fatal(err)
+	}
+	c.env.mu.Lock()
+	c.env.keys = append(c.env.keys, res.E2EEKey)
+	c.env.mu.Unlock()
+	return &res
+}
+
+// Post sends a JSON POST and returns the status and, for an error answer,
+// its code.
+func (c *Client) Post(path string, body any) (int, string) {
+	c.t.Helper()
+	st, raw := c.Raw("POST", path, body)
+	if st < 300 {
+		return st, ""
+	}
+	var e APIError
+	if err := json.Unmarshal(raw, &e); err != nil {
+		c.t.Fatalf("POST %s: %d with a body that is not an error: %s", path, st, raw)
+	}
+	return st, e.Error.Code
+}
