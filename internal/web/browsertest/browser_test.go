@@ -289,11 +289,26 @@ func (p *Page) OpenRoom(id string) {
 		fmt.Sprintf(`location.hash === '#/rooms/%s' && !document.getElementById('room-view').hidden`, id))
 }
 
-// Join clicks Join and waits until the call is connected.
+// Join joins the open room's call, or starts a video call when none
+// runs (the header offers "Join call" or "Video call"), and waits until
+// the call is connected.
 func (p *Page) Join() {
 	p.t.Helper()
-	p.Click("#join")
+	p.Click(p.joinButton())
 	p.WaitState("connected", 30*time.Second)
+}
+
+// joinButton is the header button that joins the open room's call: Join
+// call when one runs, else Video call.
+func (p *Page) joinButton() string {
+	p.t.Helper()
+	p.Wait(10*time.Second, "a join button", visible("#join")+` || `+visible("#call-video"))
+	var running bool
+	p.Eval(visible("#join"), &running)
+	if running {
+		return "#join"
+	}
+	return "#call-video"
 }
 
 // WaitState waits for the visible call state.

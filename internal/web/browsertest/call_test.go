@@ -248,7 +248,7 @@ func TestDisabledCallsHideCallControls(t *testing.T) {
 	alice.SignIn("alice")
 	alice.OpenRoom("general")
 	alice.Wait(5*time.Second, "body knows calls are off", `document.body.dataset.calls === 'off'`)
-	for _, sel := range []string{"#join", "#leave", "#call-summary", "#call", ".call-indicator", ".call-actions"} {
+	for _, sel := range []string{"#join", "#call-audio", "#call-video", "#leave", "#call-summary", "#call", ".call-indicator", ".call-actions"} {
 		var shown bool
 		alice.Eval(fmt.Sprintf(`[...document.querySelectorAll(%q)].some(e => e.getClientRects().length > 0)`, sel), &shown)
 		if shown {
@@ -347,7 +347,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		p.InjectBeforeLoad(tamperJoin(`body.token = body.token.slice(0, -4) + (body.token.endsWith('AAAA') ? 'BBBB' : 'AAAA');`))
 		p.Open()
 		p.OpenRoom("general")
-		p.Click("#join")
+		p.Click(p.joinButton())
 		p.WaitState("failed", 20*time.Second)
 		p.Wait(5*time.Second, "refusal message", `!document.getElementById('call-error').hidden && document.getElementById('call-error').textContent.includes('refused the call token')`)
 		calltest.Eventually(t, 10*time.Second, "the refused device left the call", func() bool { return api.Call("general") == nil })
@@ -359,7 +359,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		p.InjectBeforeLoad(`delete window.RTCRtpScriptTransform; delete RTCRtpSender.prototype.createEncodedStreams;`)
 		p.Open()
 		p.OpenRoom("general")
-		p.Click("#join")
+		p.Click(p.joinButton())
 		p.Wait(5*time.Second, "no-encryption message", `!document.getElementById('call-error').hidden && document.getElementById('call-error').textContent.includes('cannot encrypt calls end-to-end')`)
 		time.Sleep(300 * time.Millisecond)
 		if v := api.Call("general"); v != nil {
@@ -405,10 +405,10 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 	t.Run("livekit unreachable", func(t *testing.T) {
 		first := first.withT(t)
 		env.LK.Stop()
-		first.Click("#join")
+		first.Click("#call-video")
 		first.WaitState("failed", 20*time.Second)
 		first.Wait(5*time.Second, "unreachable message", `document.getElementById('call-error').textContent.includes('(LiveKit) cannot be reached right now')`)
-		first.Wait(2*time.Second, "join is offered again", visible("#join")+` && !document.getElementById('join').disabled`)
+		first.Wait(2*time.Second, "join is offered again", visible("#call-video")+` && !document.getElementById('call-video').disabled`)
 		first.Screenshot(filepath.Join(t.ArtifactDir(), "call-error.png"))
 	})
 }

@@ -49,6 +49,7 @@ export class CallSession {
    * @param {object} o
    * @param {string} o.roomId
    * @param {string} o.deviceId
+   * @param {'audio'|'video'} [o.type]  the type asked for if this join starts the call
    * @param {(state: string, message: string) => void} o.onState
    * @param {(message: string) => void} o.onError  a problem that does not end the call
    * @param {() => void} o.onChange               participants, tracks or devices changed
@@ -57,6 +58,9 @@ export class CallSession {
   constructor(o) {
     this.roomId = o.roomId;
     this.deviceId = o.deviceId;
+    // The call's type decides whether the camera starts on; the server's
+    // answer (the first joiner's choice) wins over what we asked for.
+    this.type = o.type === 'audio' ? 'audio' : 'video';
     this.cb = o;
     this.state = 'idle';
     this.grant = null;
@@ -82,7 +86,7 @@ export class CallSession {
     this.#setState('joining', 'Joining the call…');
     let grant;
     try {
-      grant = await api('POST', callPath(this.roomId, 'join'), { device_id: this.deviceId });
+      grant = await api('POST', callPath(this.roomId, 'join'), this.#joinBody());
     } catch (e) {
       this.#finish('failed', joinErrorMessage(e));
       return;
@@ -112,6 +116,17 @@ export class CallSession {
     if (room) await room.disconnect(true).catch(() => {});
     await left;
     this.#finish('ended', 'You left the call.');
+  }
+
+  /** Hangs up because the server ended the call (its end was announced). */
+  async end(message) {
+    if (this.leaving || !this.active) return;
+    this.leaving = true;
+    clearTimeout(this.refreshTimer);
+    const room = this.room;
+    this.room = null;
+    this.#finish('ended', message);
+    if (room) await room.disconnect(true).catch(() => {});
   }
 
   /**
@@ -181,11 +196,17 @@ export class CallSession {
     return this.room ? this.room.getActiveDevice(kind) : undefined;
   }
 
+  /** The id of the call this device was admitted to ('' before). */
+  get callId() {
+    return this.grant ? this.grant.call_id : '';
+  }
+
   /** State for tests and debugging; never includes the key or token. */
   snapshot() {
     return {
       room: this.roomId,
       state: this.state,
+      type: this.type,
       identity: this.grant ? this.grant.identity : '',
       callId: this.grant ? this.grant.call_id : '',
       e2eeEnabled: !!this.room && this.room.isE2EEEnabled,
@@ -236,7 +257,8 @@ export class CallSession {
     }
     this.#setState('connected', 'Connected · end-to-end encrypted');
     this.cb.announce(rejoin ? 'Rejoined the call.' : 'Connected to the call. Media is end-to-end encrypted.');
-    await Promise.all([this.#publish('microphone'), this.#publish('camera')]);
+    // An audio call starts with the camera off; the user can turn it on.
+    await Promise.all([this.#publish('microphone'), this.type === 'video' ? this.#publish('camera') : null]);
     this.cb.onChange();
   }
 
@@ -362,7 +384,7 @@ export class CallSession {
       return await api('POST', callPath(this.roomId, 'token'), { device_id: this.deviceId });
     } catch (e) {
       if (e instanceof ApiError && e.code === 'not_in_call') {
-        return await api('POST', callPath(this.roomId, 'join'), { device_id: this.deviceId });
+        return await api('POST', callPath(this.roomId, 'join'), this.#joinBody());
       }
       throw e;
     }
@@ -370,8 +392,13 @@ export class CallSession {
 
   // ---- token refresh ----
 
+  #joinBody() {
+    return { device_id: this.deviceId, type: this.type };
+  }
+
   #setGrant(grant) {
     this.grant = grant;
+    if (grant.call && (grant.call.type === 'audio' || grant.call.type === 'video')) this.type = grant.call.type;
     clearTimeout(this.refreshTimer);
     const remaining = Date.parse(grant.expires_at) - Date.now();
     if (!(remaining > 0)) return;

@@ -52,3 +52,16 @@ export function formatTime(iso) {
   if (Number.isNaN(d.getTime())) return '';
   return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
+
+/** Shows a problem in the room's alert line (role=alert reads it out). */
+export function showError(message) {
+  const el = document.getElementById('call-error');
+  el.textContent = message;
+  el.hidden = false;
+}
+
+export function hideError() {
+  const el = document.getElementById('call-error');
+  el.hidden = true;
+  el.textContent = '';
+}

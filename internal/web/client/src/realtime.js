@@ -29,6 +29,11 @@ export class CallIndex {
     this.#apply(ev.room_id, ev.call);
   }
 
+  /** Applies a call view from an API answer (e.g. a join's). */
+  applyView(call) {
+    if (call && call.room_id) this.applyEvent({ room_id: call.room_id, call });
+  }
+
   #apply(roomId, call) {
     if (!call) return;
     const held = this.rooms.get(roomId);
@@ -75,14 +80,27 @@ export class CallIndex {
 /** Participants (devices) in a call view. */
 export const participantCount = (call) => (call && call.participants ? call.participants.length : 0);
 
+/** Whether a call view still waits for its callee to answer. */
+export const isRinging = (call) => !!call && call.state === 'ringing';
+
+/** The call's type, 'audio' or 'video' (servers before ringing: video). */
+export const callType = (call) => (call && call.type === 'audio' ? 'audio' : 'video');
+
+/** The ringing entries of a call view (users being rung right now). */
+export const ringingOf = (call) => (call && Array.isArray(call.ringing) ? call.ringing : []);
+
+/** Realtime events about rings: to the callee's devices and the caller. */
+export const RING_EVENTS = ['call.ringing', 'call.ring_stopped', 'call.moved'];
+
 /**
  * Stream opens /api/events and hands events to the callbacks. On every
  * (re)open it calls onOpen, so the caller can refetch what it might have
- * missed while disconnected.
+ * missed while disconnected. Ring events (RING_EVENTS) go to onRing,
+ * with their type.
  */
 export class Stream {
-  constructor({ onOpen, onCall, onMessage, onUnauthorized }) {
-    this.cb = { onOpen, onCall, onMessage, onUnauthorized };
+  constructor({ onOpen, onCall, onRing, onMessage, onUnauthorized }) {
+    this.cb = { onOpen, onCall, onRing, onMessage, onUnauthorized };
     this.es = null;
     this.connected = false;
   }
@@ -101,7 +119,10 @@ export class Stream {
       if (es.readyState === EventSource.CLOSED) this.cb.onUnauthorized();
     });
     for (const t of ['call.started', 'call.updated', 'call.ended']) {
-      es.addEventListener(t, (e) => this.cb.onCall(parse(e.data)));
+      es.addEventListener(t, (e) => this.cb.onCall(typed(t, parse(e.data))));
+    }
+    for (const t of RING_EVENTS) {
+      es.addEventListener(t, (e) => this.cb.onRing(typed(t, parse(e.data))));
     }
     es.addEventListener('message.created', (e) => this.cb.onMessage(parse(e.data)));
   }
@@ -110,6 +131,12 @@ export class Stream {
     if (this.es) this.es.close();
     this.es = null;
   }
+}
+
+/** The event's payload with its type, which the SSE event name carries too. */
+function typed(type, ev) {
+  if (ev && typeof ev === 'object' && !ev.type) ev.type = type;
+  return ev;
 }
 
 function parse(data) {

@@ -1,0 +1,396 @@
+package browsertest
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
+)
+
+// JS expressions about the incoming-call dialog and the call panel.
+const (
+	incomingShown  = `(() => { const d = document.getElementById('incoming'); return !d.hidden && d.getClientRects().length > 0 })()`
+	incomingHidden = `document.getElementById('incoming').hidden`
+	stateLine      = `document.getElementById('call-state-text').textContent`
+)
+
+// incomingFrom is a JS condition: the dialog shows a ring from caller.
+func incomingFrom(caller string) string {
+	return fmt.Sprintf(`%s && document.getElementById('incoming-caller').textContent === %q`, incomingShown, caller)
+}
+
+// noticeWith is a JS condition: the open timeline has a call notice with
+// this outcome whose text is exactly text.
+func noticeWith(outcome, text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('#timeline .notice[data-outcome=%q] span')].some(e => e.textContent === %q)`, outcome, text)
+}
+
+// waitStreams waits until each page's event stream is connected, so a
+// ring reaches it live.
+func waitStreams(pages ...*Page) {
+	for _, p := range pages {
+		p.Wait(10*time.Second, "event stream connected", `window.__chattoDebug.streamConnected()`)
+	}
+}
+
+// Alice rings Bob in their direct room: both of Bob's tabs show the
+// incoming-call dialog with Alice's name while Alice's page says it is
+// ringing Bob; Bob accepts in one tab, the other tab's dialog goes away
+// at once (ring_stopped), and Alice and Bob share an encrypted video call.
+func TestIncomingCallRingsEveryTabAndAnsweringInOneStopsTheOthers(t *testing.T) {
+	env := calltest.Start(t)
+	mark := marker(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bobB := newBrowser(t, env, "bob")
+	bob := bobB.Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	bob2, closeBob2 := bobB.NewTab(t, "second")
+	defer closeBob2()
+	bob2.Open()
+	waitStreams(alice, bob, bob2)
+	alice.OpenRoom("alice-bob")
+	mark("signed in")
+
+	alice.Click("#call-video")
+	alice.WaitState("connected", 30*time.Second)
+	alice.Wait(10*time.Second, "alice's page says it rings bob", stateLine+` === 'Ringing Bob…'`)
+	alice.Wait(2*time.Second, "the leave button reads Cancel while unanswered", `document.getElementById('leave').textContent === 'Cancel'`)
+	if got := alice.EvalString(`document.getElementById('call-kind').textContent`); got != "Video call" {
+		alice.fail("call panel type = %q, want Video call", got)
+	}
+	rungAt := time.Now()
+	for _, p := range []*Page{bob, bob2} {
+		p.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+		var d struct {
+			Role, Modal, Title, Accept, Focused string
+			MergeShown                          bool
+		}
+		p.Eval(`(() => { const d = document.getElementById('incoming'); return {
+			Role: d.getAttribute('role'), Modal: d.getAttribute('aria-modal'),
+			Title: document.getElementById('incoming-title').textContent,
+			Accept: document.getElementById('incoming-accept').textContent,
+			Focused: document.activeElement ? document.activeElement.id : '',
+			MergeShown: !document.getElementById('incoming-merge').hidden,
+		} })()`, &d)
+		if d.Role != "dialog" || d.Modal != "true" || d.Title != "Incoming video call" || d.Accept != "Accept" || d.MergeShown {
+			p.fail("dialog = %+v, want a modal dialog titled Incoming video call with Accept and no Merge", d)
+		}
+		if d.Focused != "incoming-accept" {
+			p.fail("focus is on %q, want the Accept button", d.Focused)
+		}
+		// The ring tone runs, or is refused by the autoplay policy (no
+		// gesture yet in this tab): either way the dialog does not depend
+		// on it.
+		tone := p.EvalString(`window.__chattoDebug.incoming().tone`)
+		if tone != "playing" && tone != "blocked" {
+			p.fail("ring tone state %q while ringing, want playing or blocked", tone)
+		}
+		t.Logf("%s: ring tone %s", p.name, tone)
+	}
+	mark(fmt.Sprintf("both of bob's tabs ring (%s after alice's page showed ringing)", time.Since(rungAt).Round(10*time.Millisecond)))
+	bob.Screenshot(filepath.Join(t.ArtifactDir(), "incoming-call.png"))
+
+	bob.Click("#incoming-accept")
+	clicked := time.Now()
+	bob2.Wait(5*time.Second, "the second tab's dialog goes away when the first answers", incomingHidden)
+	t.Logf("the second tab's dialog went away %s after Accept was clicked in the first", time.Since(clicked).Round(10*time.Millisecond))
+	bob.Wait(2*time.Second, "the answering tab's dialog is gone and its tone stopped", incomingHidden+` && window.__chattoDebug.incoming().tone === 'off'`)
+	bob2.Wait(2*time.Second, "the other tab's tone stopped", `window.__chattoDebug.incoming().tone === 'off'`)
+	bob.Wait(5*time.Second, "answering opens the direct room", `location.hash === '#/rooms/alice-bob'`)
+	bob.WaitState("connected", 30*time.Second)
+	mark("bob answered")
+
+	for _, p := range []*Page{alice, bob} {
+		p.Wait(30*time.Second, "two tiles with playing video",
+			`document.querySelectorAll('#tiles .tile[data-video="playing"]').length === 2`)
+		if c := p.Call(); !c.E2EEEnabled || c.EncryptionErrors != 0 {
+			p.fail("local encryption: %+v, want enabled with no errors", c)
+		}
+	}
+	for _, tc := range []struct {
+		page   *Page
+		remote string
+	}{{alice, "bob"}, {bob, "alice"}} {
+		tc.page.Wait(20*time.Second, tc.remote+"'s tracks subscribed and encrypted", fmt.Sprintf(`(() => {
+			const t = window.__chattoDebug.tiles().find(t => t.identity.startsWith(%q));
+			return !!t && t.tracks.length === 2 && t.tracks.every(tr => tr.encrypted && tr.subscribed);
+		})()`, tc.remote+"#"))
+	}
+	alice.Wait(5*time.Second, "alice's state line no longer rings", stateLine+` === 'Connected · end-to-end encrypted'`)
+	alice.Wait(2*time.Second, "the cancel button is Leave call again", `document.getElementById('leave').textContent === 'Leave call'`)
+	bob2.Wait(2*time.Second, "the second tab is not in the call", `window.__chattoDebug.call() === null`)
+
+	v := env.Login("alice").Call("alice-bob")
+	if v == nil || v.State != "active" || v.Type != "video" || len(v.Ringing) != 0 || len(calltest.Identities(v)) != 2 {
+		t.Fatalf("call after bob answered = %+v, want an active video call of two with nobody ringing", v)
+	}
+	mark("call verified")
+}
+
+// Bob declines: his dialog goes away (also in a tab he opened while it
+// rang, which found the ring in the call views it loaded), Alice's page
+// says plainly that Bob declined, the call is gone, and each timeline
+// words the notice for its reader.
+func TestDecliningEndsTheCallAndTellsTheCaller(t *testing.T) {
+	env := calltest.Start(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bobB := newBrowser(t, env, "bob")
+	bob := bobB.Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	alice.OpenRoom("alice-bob")
+
+	alice.Click("#call-video")
+	alice.WaitState("connected", 30*time.Second)
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	late, closeLate := bobB.NewTab(t, "opened-while-ringing")
+	defer closeLate()
+	late.Open()
+	late.Wait(10*time.Second, "a tab opened during the ring shows it too", incomingFrom("Alice"))
+	waitStreams(late)
+	bob.Click("#incoming-decline")
+	bob.Wait(2*time.Second, "bob's dialog goes away", incomingHidden)
+	late.Wait(5*time.Second, "the other tab's dialog goes away", incomingHidden)
+
+	alice.Wait(10*time.Second, "alice's page says bob declined", stateLine+` === 'Bob declined'`)
+	alice.WaitState("ended", 5*time.Second)
+	alice.Wait(5*time.Second, "alice's header offers a new call", visible("#call-video")+` && `+visible("#call-audio")+
+		` && document.getElementById('call-summary').textContent === 'No call right now'`)
+	if v := env.Login("alice").Call("alice-bob"); v != nil {
+		t.Fatalf("after bob declined, call = %+v, want none", v)
+	}
+	alice.Wait(10*time.Second, "alice's timeline: Bob declined the call", noticeWith("declined", "Bob declined the call"))
+	bob.OpenRoom("alice-bob")
+	bob.Wait(10*time.Second, "bob's timeline: You declined a call from Alice", noticeWith("declined", "You declined a call from Alice"))
+	bob.Wait(10*time.Second, "bob's recent calls list the declined call, not as missed",
+		`(() => { const e = document.querySelector('#history-list .history-item[data-outcome="declined"]'); return !!e && !e.classList.contains('missed') })()`)
+}
+
+// Alice cancels before Bob answers: Bob's dialog goes away, Alice's page
+// says the call was cancelled, and Bob's Recent calls count it as a call
+// he missed.
+func TestCancellingStopsTheRingAndCountsAsMissed(t *testing.T) {
+	env := calltest.Start(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bob := newBrowser(t, env, "bob").Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	alice.OpenRoom("alice-bob")
+
+	alice.Click("#call-video")
+	alice.WaitState("connected", 30*time.Second)
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	alice.Wait(5*time.Second, "the caller's button reads Cancel", `document.getElementById('leave').textContent === 'Cancel'`)
+	alice.Click("#leave")
+	bob.Wait(5*time.Second, "bob's dialog goes away when alice cancels", incomingHidden)
+	alice.Wait(10*time.Second, "alice's page says the call was cancelled", stateLine+` === 'Call cancelled'`)
+	alice.WaitState("ended", 5*time.Second)
+	bob.Wait(10*time.Second, "bob's recent calls mark the cancelled call missed", `(() => {
+		const e = document.querySelector('#history-list .history-item[data-outcome="cancelled"]');
+		return !!e && e.classList.contains('missed') && e.querySelector('.history-outcome').textContent === 'Missed';
+	})()`)
+	alice.Wait(10*time.Second, "alice's recent calls say cancelled", `(() => {
+		const e = document.querySelector('#history-list .history-item[data-outcome="cancelled"]');
+		return !!e && !e.classList.contains('missed') && e.querySelector('.history-outcome').textContent === 'Cancelled';
+	})()`)
+	if v := env.Login("alice").Call("alice-bob"); v != nil {
+		t.Fatalf("after alice cancelled, call = %+v, want none", v)
+	}
+}
+
+// Nobody answers a voice call within the ring timeout: Bob's dialog goes
+// away by itself, Alice's page says Bob didn't answer, Bob's Recent calls
+// mark the call Missed, and the timelines read "Missed call from Alice"
+// for Bob and "Bob didn't answer" for Alice.
+func TestUnansweredCallIsMissed(t *testing.T) {
+	const timeout = 3 * time.Second
+	env := calltest.Start(t, func(c *config.Config) { c.LiveKit.RingTimeout = timeout })
+	alice := newBrowser(t, env, "alice").Page()
+	bob := newBrowser(t, env, "bob").Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	alice.OpenRoom("alice-bob")
+	bob.OpenRoom("alice-bob")
+
+	alice.Click("#call-audio")
+	alice.WaitState("connected", 30*time.Second)
+	// A voice call: the camera starts off and can be turned on.
+	if got := alice.EvalString(`document.getElementById('call-kind').textContent + '|' + document.getElementById('cam-toggle').textContent`); got != "Voice call|Turn camera on" {
+		alice.fail("panel type and camera toggle = %q, want a voice call with the camera off", got)
+	}
+	bob.Wait(10*time.Second, "the incoming voice call from Alice", incomingFrom("Alice")+
+		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`)
+	bob.Wait(2*time.Second, "the header of the ringing room offers to join", visible("#join"))
+	rang := time.Now()
+
+	bob.Wait(timeout+10*time.Second, "bob's dialog goes away unanswered", incomingHidden)
+	t.Logf("the dialog went away %s after it showed (ring timeout %s)", time.Since(rang).Round(10*time.Millisecond), timeout)
+	alice.Wait(10*time.Second, "alice's page says bob didn't answer", stateLine+` === "Bob didn't answer"`)
+	alice.WaitState("ended", 5*time.Second)
+	if v := env.Login("alice").Call("alice-bob"); v != nil {
+		t.Fatalf("after the ring timed out, call = %+v, want none", v)
+	}
+
+	bob.Wait(10*time.Second, "bob's recent calls mark the call missed", `(() => {
+		const e = document.querySelector('#history-list .history-item[data-outcome="missed"]');
+		return !!e && e.classList.contains('missed') && e.querySelector('.history-outcome').textContent === 'Missed'
+			&& e.querySelector('.history-type').textContent === 'Voice call' && e.querySelector('.history-name').textContent === 'Alice & Bob';
+	})()`)
+	alice.Wait(10*time.Second, "alice's recent calls show no answer, not missed", `(() => {
+		const e = document.querySelector('#history-list .history-item[data-outcome="missed"]');
+		return !!e && !e.classList.contains('missed') && e.querySelector('.history-outcome').textContent === 'No answer';
+	})()`)
+	bob.Wait(10*time.Second, "bob's timeline: Missed call from Alice", noticeWith("missed", "Missed call from Alice"))
+	alice.Wait(10*time.Second, "alice's timeline: Bob didn't answer", noticeWith("missed", "Bob didn't answer"))
+	bob.Screenshot(filepath.Join(t.ArtifactDir(), "missed-call.png"))
+}
+
+// Bob is in a call in "general" when Alice rings him: Alice's page says
+// Bob is in another call, Bob's dialog offers to leave his call and
+// answer, or to add Alice to his call; he merges, and Alice's page moves
+// into the general call by itself (call.moved) while the direct call ends
+// as merged.
+func TestBusyCalleeMergesTheCallerIntoTheirCall(t *testing.T) {
+	env := calltest.Start(t)
+	mark := marker(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bob := newBrowser(t, env, "bob").Page()
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	bob.OpenRoom("general")
+	bob.Join()
+	api := env.Login("alice")
+	calltest.Eventually(t, 20*time.Second, "LiveKit confirms bob in general", func() bool {
+		ids := calltest.Identities(api.Call("general"))
+		return len(ids) == 1 && ids[bob.Call().Identity]
+	})
+	mark("bob in general")
+
+	alice.OpenRoom("alice-bob")
+	alice.Click("#call-video")
+	alice.WaitState("connected", 30*time.Second)
+	alice.Wait(10*time.Second, "alice's page says bob is in another call", stateLine+` === 'Bob is in another call'`)
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	bob.Wait(2*time.Second, "busy choices", `document.getElementById('incoming-accept').textContent === 'Leave current call and answer'
+		&& !document.getElementById('incoming-merge').hidden
+		&& document.getElementById('incoming-merge').textContent === 'Add Alice to this call'
+		&& window.__chattoDebug.incoming().busy`)
+	bob.Screenshot(filepath.Join(t.ArtifactDir(), "incoming-call-busy.png"))
+
+	bob.Click("#incoming-merge")
+	bob.Wait(5*time.Second, "bob's dialog goes away", incomingHidden)
+	alice.Wait(10*time.Second, "alice's page moves to general", `location.hash === '#/rooms/general'`)
+	alice.Wait(30*time.Second, "alice is connected in general", `(() => { const c = window.__chattoDebug.call(); return !!c && c.room === 'general' && c.state === 'connected' })()`)
+	alice.WaitState("connected", 5*time.Second)
+	bob.WaitState("connected", 2*time.Second)
+	for _, p := range []*Page{alice, bob} {
+		p.Wait(30*time.Second, "two tiles with playing video", `document.querySelectorAll('#tiles .tile[data-video="playing"]').length === 2`)
+	}
+	if v := api.Call("alice-bob"); v != nil {
+		t.Fatalf("the direct call is still there after the merge: %+v", v)
+	}
+	var page struct {
+		Calls []struct{ Outcome string } `json:"calls"`
+	}
+	if code := api.Do("GET", "/api/rooms/alice-bob/calls", nil, &page); code != 200 || len(page.Calls) != 1 || page.Calls[0].Outcome != "merged" {
+		t.Fatalf("alice-bob history = %d %+v, want one merged call", code, page)
+	}
+	mark("merged")
+}
+
+// In a group room the call's creator rings a member who is not in the
+// call (Invite); the member answers from the dialog. A room admin who did
+// not start the call sees "End for everyone", a plain member does not,
+// and ending it drops every page out of the call.
+func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
+	env := calltest.Start(t)
+	mark := marker(t)
+	alice := newBrowser(t, env, "alice").Page() // admin of general
+	bob := newBrowser(t, env, "bob").Page()
+	carol := newBrowser(t, env, "carol").Page()
+	for _, u := range []struct {
+		p    *Page
+		name string
+	}{{alice, "alice"}, {bob, "bob"}, {carol, "carol"}} {
+		u.p.SignIn(u.name)
+	}
+	waitStreams(alice, bob, carol)
+	bob.OpenRoom("general")
+	bob.Click("#call-audio")
+	bob.WaitState("connected", 30*time.Second)
+	bob.Wait(5*time.Second, "the creator may end the call for everyone", visible("#end-call"))
+	// A group call does not ring anybody by itself.
+	bob.Wait(2*time.Second, "no ringing in a group call", stateLine+` === 'Connected · end-to-end encrypted'`)
+
+	bob.Click("#invite-open")
+	bob.Wait(5*time.Second, "the invite picker lists alice and carol", `[...document.getElementById('invite-user').options].map(o => o.value).sort().join() === 'alice,carol'`)
+	bob.Eval(`(() => { const s = document.getElementById('invite-user'); s.value = 'carol'; s.dispatchEvent(new Event('change')); return true })()`, nil)
+	bob.Click("#invite-send")
+	bob.Wait(10*time.Second, "bob's page rings carol", stateLine+` === 'Connected · end-to-end encrypted · Ringing Carol…'`)
+	carol.Wait(10*time.Second, "carol's dialog: Bob calls in General", incomingFrom("Bob")+
+		` && document.getElementById('incoming-desc').textContent === 'Bob is calling you in General.'`+
+		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`)
+	carol.Click("#incoming-accept")
+	carol.Wait(5*time.Second, "answering opens general", `location.hash === '#/rooms/general'`)
+	carol.WaitState("connected", 30*time.Second)
+	carol.Wait(5*time.Second, "a plain member cannot end the call for everyone", `document.getElementById('end-call').hidden`)
+	bob.Wait(10*time.Second, "bob's page stops ringing carol", stateLine+` === 'Connected · end-to-end encrypted'`)
+	mark("carol answered the invite")
+
+	alice.OpenRoom("general")
+	alice.Join()
+	alice.Wait(5*time.Second, "the room admin may end the call for everyone", visible("#end-call"))
+	alice.Click("#end-call")
+	for _, p := range []*Page{alice, bob, carol} {
+		p.WaitState("ended", 10*time.Second)
+		p.Wait(10*time.Second, "the header offers a new call", visible("#call-audio"))
+	}
+	if v := env.Login("alice").Call("general"); v != nil {
+		t.Fatalf("after End for everyone, call = %+v, want none", v)
+	}
+	mark("ended for everyone")
+}
+
+// Recent calls show the newest page first; "More" loads the next page
+// with the server's cursor, and answered calls show their duration.
+func TestRecentCallsPageWithMore(t *testing.T) {
+	env := calltest.Start(t)
+	alice := env.Login("alice")
+	const calls = 12 // more than one page of the client's 10
+	for i := range calls {
+		dev := fmt.Sprintf("d%d", i)
+		alice.Join("general", dev)
+		alice.Leave("general", dev)
+	}
+	bob := newBrowser(t, env, "bob").Page()
+	bob.SignIn("bob")
+	const items = `document.querySelectorAll('#history-list .history-item').length`
+	bob.Wait(10*time.Second, "the first page of recent calls", items+` === 10 && `+visible("#history-more"))
+	var first struct{ Outcome, Type, Label, Room string }
+	bob.Eval(`(() => { const e = document.querySelector('#history-list .history-item'); return {
+		Outcome: e.dataset.outcome, Type: e.querySelector('.history-type').textContent,
+		Label: e.querySelector('.history-outcome').textContent, Room: e.querySelector('.history-name').textContent } })()`, &first)
+	if first.Outcome != "completed" || first.Type != "Video call" || first.Room != "General" || !strings.HasSuffix(first.Label, " s") {
+		bob.fail("newest entry = %+v, want a completed video call in General with its duration", first)
+	}
+	bob.Click("#history-more")
+	bob.Wait(10*time.Second, "every call after More, and no More button", fmt.Sprintf(`%s === %d && document.getElementById('history-more').hidden`, items, calls))
+	var ids []string
+	bob.Eval(`window.__chattoDebug.history().map(c => c.id)`, &ids)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			bob.fail("call %s listed twice: %v", id, ids)
+		}
+		seen[id] = true
+	}
+}
