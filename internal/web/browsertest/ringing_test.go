@@ -331,23 +331,28 @@ func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
 	// A group call does not ring anybody by itself.
 	bob.Wait(2*time.Second, "no ringing in a group call", stateLine+` === 'Connected · end-to-end encrypted'`)
 
-	bob.Click("#invite-open")
-	bob.Wait(5*time.Second, "the invite picker lists alice and carol", `[...document.getElementById('invite-user').options].map(o => o.value).sort().join() === 'alice,carol'`)
-	bob.Eval(`(() => { const s = document.getElementById('invite-user'); s.value = 'carol'; s.dispatchEvent(new Event('change')); return true })()`, nil)
-	bob.Click("#invite-send")
-	bob.Wait(10*time.Second, "bob's page rings carol", stateLine+` === 'Connected · end-to-end encrypted · Ringing Carol…'`)
-	carol.Wait(10*time.Second, "carol's dialog: Bob calls in General", incomingFrom("Bob")+
-		` && document.getElementById('incoming-desc').textContent === 'Bob is calling you in General.'`+
+	// Alice, who did not start the call, joins and invites carol.
+	alice.OpenRoom("general")
+	alice.Join()
+	alice.Click("#invite-open")
+	alice.Wait(5*time.Second, "the invite picker lists carol", `[...document.getElementById('invite-user').options].map(o => o.value).sort().join() === 'carol'`)
+	alice.Eval(`(() => { const s = document.getElementById('invite-user'); s.value = 'carol'; s.dispatchEvent(new Event('change')); return true })()`, nil)
+	alice.Click("#invite-send")
+	bob.Wait(10*time.Second, "bob's page shows carol being rung", stateLine+` === 'Connected · end-to-end encrypted · Ringing Carol…'`)
+	carol.Wait(10*time.Second, "carol's dialog: Alice calls in General", incomingFrom("Alice")+
+		` && document.getElementById('incoming-desc').textContent === 'Alice is calling you in General.'`+
 		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`)
+	// A reload rebuilds the dialog from the call view, which names the
+	// inviter rather than the call's creator.
+	carol.Open()
+	carol.Wait(10*time.Second, "after a reload carol's dialog still names Alice", incomingFrom("Alice"))
 	carol.Click("#incoming-accept")
 	carol.Wait(5*time.Second, "answering opens general", `location.hash === '#/rooms/general'`)
 	carol.WaitState("connected", 30*time.Second)
 	carol.Wait(5*time.Second, "a plain member cannot end the call for everyone", `document.getElementById('end-call').hidden`)
 	bob.Wait(10*time.Second, "bob's page stops ringing carol", stateLine+` === 'Connected · end-to-end encrypted'`)
-	mark("carol answered the invite")
+	mark("carol answered alice's invite")
 
-	alice.OpenRoom("general")
-	alice.Join()
 	alice.Wait(5*time.Second, "the room admin may end the call for everyone", visible("#end-call"))
 	alice.Click("#end-call")
 	for _, p := range []*Page{alice, bob, carol} {

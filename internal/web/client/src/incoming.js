@@ -70,12 +70,13 @@ export function reconcileRings(since) {
       learnCall(call);
       listed.add(call.id);
       if (rings.has(call.id)) continue;
-      const caller = call.created_by;
+      // An invite names its inviter; older servers only gave the creator.
+      const caller = r.caller && r.caller.id ? r.caller : { id: call.created_by, name: nameOf(call.created_by) };
       addRing({
         callId: call.id,
         roomId: call.room_id,
         type: callType(call),
-        caller: { id: caller, name: nameOf(caller) },
+        caller: { id: caller.id, name: caller.name || nameOf(caller.id) },
         expiresAt,
         busy: !!r.busy,
       });
