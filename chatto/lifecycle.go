@@ -281,6 +281,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 		deadlines = deadlines || e.Kind == eventlog.RingStarted || (e.Kind == eventlog.ParticipantJoined && e.SID == "") ||
 			(e.Kind == eventlog.ParticipantLeft && e.Reason == eventlog.ReasonReplaced)
 	}
+	b.Outbox = append(b.Outbox, s.outboxItems(ctx, b.Events)...)
 	evs, err := s.store.Append(ctx, b)
 	if err != nil && evs == nil {
 		return nil, fmt.Errorf("chatto: record call events: %w", err)

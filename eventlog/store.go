@@ -101,6 +101,21 @@ type Batch struct {
 	// ShredKey deletes the key of this call id and checkpoints the WAL so
 	// the bytes leave every file.
 	ShredKey string
+	// Outbox holds outgoing webhook deliveries the facts cause; they are
+	// written in the same transaction, so no fact loses its delivery.
+	Outbox []OutboxItem
+}
+
+// OutboxItem is one outgoing webhook delivery waiting in the outbox.
+type OutboxItem struct {
+	// ID is the delivery's stable id (the Standard Webhooks webhook-id).
+	ID string
+	// Endpoint names the configured receiver it goes to.
+	Endpoint string
+	// Event is the webhook type, e.g. "call.ended".
+	Event string
+	// Payload is the JSON body.
+	Payload []byte
 }
 
 // CallKey is a call's E2EE key.
