@@ -161,6 +161,9 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 			return nil, fmt.Errorf("eventlog: shred key for call %s: %w", b.ShredKey, err)
 		}
 	}
+	if err := insertOutbox(ctx, tx, b.Outbox, time.Now()); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("eventlog: commit: %w", err)
 	}
