@@ -286,6 +286,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	if err != nil && evs == nil {
 		return nil, fmt.Errorf("chatto: record call events: %w", err)
 	}
+	s.outgoing.queued(len(b.Outbox))
 	if err != nil {
 		// Committed, but the WAL checkpoint after a shred failed; the
 		// next shred retries it. Say so loudly without failing the

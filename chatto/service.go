@@ -51,6 +51,8 @@ type Service struct {
 	graceRetry map[string]time.Time
 
 	health healthState
+
+	outgoing outgoing // see outgoing.go
 }
 
 // Clock is the time source of the service's decisions and timers (ring
