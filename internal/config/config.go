@@ -31,6 +31,7 @@ type Config struct {
 	Webserver Webserver     `toml:"webserver" envconfig:"webserver"`
 	Database  Database      `toml:"database" envconfig:"database"`
 	LiveKit   chatto.Config `toml:"livekit" envconfig:"livekit"`
+	Webhooks  Webhooks      `toml:"webhooks" envconfig:"webhooks"`
 }
 
 // Webserver is the [webserver] section.
@@ -60,16 +61,20 @@ func New() Config {
 		Database: Database{
 			Path: "data/chatto.db",
 		},
-		LiveKit: chatto.NewConfig(),
+		LiveKit:  chatto.NewConfig(),
+		Webhooks: NewWebhooks(),
 	}
 }
 
-// The secret is never echoed: not in our own errors, not in errors from
-// the decoders we wrap, not in logs.
-const (
-	secretKey = "livekit.api_secret"
-	secretEnv = "CHATTO_LIVEKIT_API_SECRET"
-)
+// Secrets are never echoed: not in our own errors, not in errors from
+// the decoders we wrap, not in logs. secretKeys are their TOML keys as
+// the TOML decoder names them (an array's entries share one name).
+var secretKeys = map[string]bool{
+	"livekit.api_secret":       true,
+	"webhooks.outgoing.secret": true,
+}
+
+const secretEnv = "CHATTO_LIVEKIT_API_SECRET"
 
 // Load returns New overridden by the TOML file at path (none if path is
 // "") and then by CHATTO_* variables from the process environment, with
@@ -126,7 +131,7 @@ func decodeError(path string, err error) error {
 		return fmt.Errorf("config: %s: %w", path, err)
 	}
 	msg := pe.Message
-	if pe.LastKey == secretKey {
+	if secretKeys[pe.LastKey] {
 		// Syntax errors quote the offending text, e.g. `expected value
 		// but found "<secret>"`.
 		msg = "invalid value (not shown, it may be the secret)"
@@ -177,7 +182,7 @@ func (c *Config) checkEnvNames() error {
 	var unknown []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "CHATTO_") && !known[name] && !toolEnv[name] {
+		if strings.HasPrefix(name, "CHATTO_") && !known[name] && !toolEnv[name] && !outgoingEnvPattern.MatchString(name) {
 			unknown = append(unknown, name)
 		}
 	}
@@ -196,7 +201,7 @@ func (c *Config) processEnv() error {
 	var pe *envconfig.ParseError
 	switch {
 	case err == nil:
-		return nil
+		return c.Webhooks.processOutgoingEnv()
 	case errors.As(err, &pe) && pe.KeyName == secretEnv:
 		return fmt.Errorf("config: environment variable %s: invalid value (not shown)", pe.KeyName)
 	case errors.As(err, &pe):
@@ -228,7 +233,10 @@ func (c Config) validate() error {
 	if c.Database.Path == "" {
 		return errors.New("database.path: required")
 	}
-	return c.LiveKit.Validate()
+	if err := c.LiveKit.Validate(); err != nil {
+		return err
+	}
+	return c.Webhooks.validate()
 }
 
 func checkBaseURL(raw string) error {
@@ -321,5 +329,6 @@ func (c Config) LogValue() slog.Value {
 			slog.String("default_type", lk.DefaultType),
 			slog.String("ring_timeout", lk.RingTimeout.String()),
 		),
+		slog.Attr{Key: "webhooks", Value: c.Webhooks.LogValue()},
 	)
 }
