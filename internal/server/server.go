@@ -21,6 +21,7 @@ import (
 	"github.com/chattocalls/chatto/internal/config"
 	"github.com/chattocalls/chatto/internal/host"
 	"github.com/chattocalls/chatto/internal/web"
+	"github.com/chattocalls/chatto/outgoing"
 )
 
 // Main is one running server. Tests boot it for real, stop it and boot it
@@ -39,6 +40,9 @@ type Main struct {
 	srv    *http.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// outgoing delivers the outbox's webhooks.
+	outgoing *outgoing.Worker
 }
 
 // New returns a Main for cfg; Run starts it.
@@ -72,6 +76,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Clock != nil {
 		opts = append(opts, chatto.WithClock(m.Clock))
 	}
+	// The worker runs even without receivers: /healthz reports the outbox,
+	// and deliveries queued under an earlier configuration wait in it.
+	hooks, endpoints := outgoingOptions(cfg.Webhooks)
+	if m.outgoing, err = outgoing.New(m.store, hooks, m.Log); err != nil {
+		return fmt.Errorf("server: webhooks: %w", err)
+	}
+	opts = append(opts, chatto.WithOutgoing(endpoints, m.outgoing.Notify))
 	if m.plugin, err = chatto.New(ctx, cfg.LiveKit, m.host, m.store, m.Log, opts...); err != nil {
 		return err
 	}
@@ -103,7 +114,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -114,8 +125,28 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer m.wg.Done()
 		m.plugin.Run(runCtx)
 	}()
+	go func() {
+		defer m.wg.Done()
+		m.outgoing.Run(runCtx)
+	}()
 	m.Log.Info("chatto listening", "addr", m.ln.Addr().String(), "url", cfg.Webserver.URL, "calls", cfg.LiveKit.Enabled)
 	return nil
+}
+
+// outgoingOptions splits the [webhooks] section between the delivery
+// worker (urls and secrets) and the call service (which events go where);
+// an endpoint is named by its url on both sides.
+func outgoingOptions(c config.Webhooks) (outgoing.Options, []chatto.OutgoingEndpoint) {
+	opts := outgoing.Options{
+		MaxAttempts: c.MaxAttempts, Timeout: c.Timeout, Concurrency: c.Concurrency,
+		RetryBase: c.RetryBase, RetryMax: c.RetryMax,
+	}
+	var endpoints []chatto.OutgoingEndpoint
+	for _, o := range c.Outgoing {
+		opts.Endpoints = append(opts.Endpoints, outgoing.Endpoint{URL: o.URL, Secret: o.Secret})
+		endpoints = append(endpoints, chatto.OutgoingEndpoint{Endpoint: o.URL, Events: o.Events})
+	}
+	return opts, endpoints
 }
 
 // Addr is the address the server listens on.
@@ -130,6 +161,9 @@ func (m *Main) Handler() http.Handler { return m.echo }
 // Store returns the event log.
 func (m *Main) Store() *eventlog.Store { return m.store }
 
+// Outgoing returns the outgoing webhook worker.
+func (m *Main) Outgoing() *outgoing.Worker { return m.outgoing }
+
 // Host returns the embedded host.
 func (m *Main) Host() *host.Host { return m.host }
 
@@ -139,6 +173,15 @@ func (m *Main) healthz(c echo.Context) error {
 	body := map[string]any{"ok": h.OK, "calls": h}
 	if err := m.host.Ping(ctx); err != nil {
 		body["ok"] = false
+	}
+	if st, err := m.outgoing.Stats(ctx); err != nil {
+		m.Log.Warn("healthz: cannot count outgoing webhooks", "err", err)
+		body["ok"] = false
+		body["webhooks"] = map[string]string{"error": "cannot read the outbox"}
+	} else {
+		// Dead letters do not make the server unhealthy: they are
+		// receivers' failures, listed for an operator.
+		body["webhooks"] = st
 	}
 	status := http.StatusOK
 	if body["ok"] == false {
