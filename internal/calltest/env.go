@@ -53,6 +53,13 @@ func (e *Env) Write(p []byte) (int, error) {
 	return e.logs.Write(p)
 }
 
+// Logs returns everything the server has logged so far, at every level.
+func (e *Env) Logs() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.logs.String()
+}
+
 // checkLogsHoldNoSecrets fails the test if the API secret or any call key
 // (base64 as handed out, or as hex) appears in what the server logged.
 func (e *Env) checkLogsHoldNoSecrets() {
@@ -60,13 +67,16 @@ func (e *Env) checkLogsHoldNoSecrets() {
 	defer e.mu.Unlock()
 	logs := e.logs.String()
 	secrets := []string{APISecret}
+	for _, o := range e.Config.Webhooks.Outgoing {
+		secrets = append(secrets, strings.TrimPrefix(o.Secret, "whsec_"))
+	}
 	for _, k := range e.keys {
 		raw, _ := base64.StdEncoding.DecodeString(k)
 		secrets = append(secrets, k, hex.EncodeToString(raw), string(raw))
 	}
 	for _, s := range secrets {
 		if strings.Contains(logs, s) {
-			e.t.Errorf("the server logged a secret (API secret or call key)")
+			e.t.Errorf("the server logged a secret (API secret, webhook secret or call key)")
 			return
 		}
 	}
