@@ -12,6 +12,7 @@ import (
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
 )
 
 // roomService talks to the test LiveKit directly, to see what LiveKit
@@ -389,4 +390,25 @@ func revocationSeq(evs []eventlog.Event) int64 {
 		}
 	}
 	return 1<<63 - 1
+}
+
+func TestClientConfigCarriesRelayPolicyAndDefaults(t *testing.T) {
+	for _, relay := range []bool{false, true} {
+		env := calltest.Start(t, func(c *config.Config) {
+			c.LiveKit.ForceRelay = relay
+			c.LiveKit.DefaultRole = "listener"
+			c.LiveKit.DefaultType = "audio"
+		})
+		var cc chatto.ClientConfig
+		if st := env.Login("alice").Do("GET", "/api/calls/config", nil, &cc); st != 200 {
+			t.Fatalf("config = %d", st)
+		}
+		if cc.ForceRelay != relay || cc.DefaultRole != "listener" || cc.DefaultType != "audio" || cc.RingTimeoutSeconds != 45 {
+			t.Fatalf("client config with force_relay=%v: %+v", relay, cc)
+		}
+		// The default role is what a join gets when it asks for nothing.
+		if j := env.Login("bob").Join("general", "b"); j.Role != "listener" || j.Call.Type != "audio" {
+			t.Fatalf("join with defaults listener/audio got role %q type %q", j.Role, j.Call.Type)
+		}
+	}
 }
