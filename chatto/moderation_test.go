@@ -412,3 +412,21 @@ func TestClientConfigCarriesRelayPolicyAndDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestDemotionBeforeConnectingHoldsWhenTheOldTokenIsUsed(t *testing.T) {
+	env, _ := ringEnv(t)
+	alice, bob := env.Login("alice"), env.Login("bob")
+	calltest.Connect(t, alice.Join("general", "a"))
+	jb := bob.Join("general", "b") // a speaker's token
+	if st, code := alice.Post("/api/rooms/general/call/participants/bob%23b", map[string]string{"role": "listener"}); st != 200 {
+		t.Fatalf("demote a pending device = %d %s", st, code)
+	}
+	rb := calltest.Connect(t, jb)
+	calltest.Eventually(t, wait, "LiveKit takes the speaker's rights from the old token", func() bool {
+		p := rb.LocalParticipant.Permissions()
+		return p != nil && !p.GetCanPublish()
+	})
+	if roleOf(alice.Call("general"), "bob#b") != "listener" {
+		t.Fatal("bob is no longer a listener in the call view")
+	}
+}

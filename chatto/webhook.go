@@ -28,6 +28,7 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 	base := eventlog.Event{RoomID: roomID, CallID: callID, Source: eventlog.SourceLiveKit, LiveKitEventID: ev.GetId()}
 	var b eventlog.Batch
 	var revoked []string
+	var fix []roleFix
 	switch ev.GetEvent() {
 	case webhook.EventParticipantJoined:
 		p := ev.GetParticipant()
@@ -53,6 +54,9 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 		e.Kind = eventlog.ParticipantJoined
 		if cur == nil {
 			e.Role = roleOf(p)
+		} else if cur.Role != roleOf(p) {
+			// Its token predates an admin's change of its role.
+			fix = append(fix, roleFix{identity: e.Identity, listener: cur.Role == eventlog.RoleListener})
 		}
 		b.Events = append(b.Events, acceptRing(call, userID, eventlog.SourceLiveKit)...)
 		b.Events = append(b.Events, e)
@@ -100,7 +104,24 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 	}
 	s.announce(ctx, roomID, evs)
 	s.removeFromLiveKit(ctx, roomID, callID, revoked)
+	s.fixRoles(ctx, roomID, callID, fix)
 	return nil
+}
+
+// roleFix is a device whose LiveKit permissions do not match its role.
+type roleFix struct {
+	identity string
+	listener bool
+}
+
+// fixRoles gives devices the permissions of their role, e.g. a device
+// demoted while it held a speaker's token and had not connected yet.
+func (s *Service) fixRoles(ctx context.Context, roomID, callID string, fixes []roleFix) {
+	for _, f := range fixes {
+		if err := s.lk.SetListener(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), f.identity, f.listener); err != nil {
+			s.log.Warn("align livekit permissions with the participant's role", "room", roomID, "err", err)
+		}
+	}
 }
 
 // roleOf reads a participant's role from the permissions LiveKit reports.
