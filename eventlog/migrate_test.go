@@ -31,19 +31,21 @@ func copyV1(t *testing.T) string {
 	return path
 }
 
-// migrationVersions are the versions this build embeds, so the upgrade
-// tests need no edit when a migration is added.
-func migrationVersions(t *testing.T) []int {
+// allVersions lists the versions of the embedded migrations.
+func allVersions(t *testing.T) []int {
 	t.Helper()
 	ms, err := migrate.Load(migrations, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vs []int
+	var out []int
 	for _, m := range ms {
-		vs = append(vs, m.Version)
+		out = append(out, m.Version)
 	}
-	return vs
+	if len(out) < 2 {
+		t.Fatalf("only %d migrations embedded", len(out))
+	}
+	return out
 }
 
 func TestV1DatabaseUpgradesInPlaceKeepingEventsAndKeys(t *testing.T) {
@@ -69,7 +71,7 @@ func TestV1DatabaseUpgradesInPlaceKeepingEventsAndKeys(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if want := migrationVersions(t); !slices.Equal(versions, want) {
+	if want := allVersions(t); !slices.Equal(versions, want) {
 		t.Fatalf("applied migrations = %v, want %v", versions, want)
 	}
 
@@ -123,6 +125,11 @@ func TestV1DatabaseUpgradesInPlaceKeepingEventsAndKeys(t *testing.T) {
 	if c == nil || c.ID != "livecall" || len(c.Participants) != 2 || c.Type != TypeVideo || c.Ringing() {
 		t.Fatalf("rebuilt call = %+v", c)
 	}
+	for id, p := range c.Participants {
+		if p.Role != RoleSpeaker {
+			t.Fatalf("participant %s logged before roles has role %q, want speaker", id, p.Role)
+		}
+	}
 
 	// New kinds and columns are accepted; history is still append-only.
 	deadline := time.UnixMilli(time.Now().Add(time.Minute).UnixMilli())
@@ -158,7 +165,7 @@ func TestReopeningAnUpgradedDatabaseAppliesNothing(t *testing.T) {
 	}
 	defer s.Close()
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE component = 'eventlog'`).Scan(&n); err != nil || n != len(migrationVersions(t)) {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE component = 'eventlog'`).Scan(&n); err != nil || n != len(allVersions(t)) {
 		t.Fatalf("schema_migrations rows = %d, %v; want one per migration", n, err)
 	}
 	if got := len(mustCallEvents(t, s, "oldcall")) + len(mustCallEvents(t, s, "livecall")); got != 9 {
