@@ -22,6 +22,9 @@ const (
 	HeaderSignature = "webhook-signature"
 )
 
+// errStopped marks an attempt cut short by the worker stopping.
+var errStopped = errors.New("worker stopped")
+
 // attempt sends one claimed delivery and records how it went.
 func (w *Worker) attempt(ctx context.Context, it eventlog.OutboxEntry) {
 	// The result is recorded even if the worker is stopping meanwhile: a

@@ -9,7 +9,6 @@ package outgoing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -221,6 +220,3 @@ func redact(raw string) string {
 	}
 	return u.Redacted()
 }
-
-// errStopped marks an attempt cut short by the worker stopping.
-var errStopped = errors.New("worker stopped")

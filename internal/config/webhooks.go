@@ -226,7 +226,11 @@ func (o Outgoing) LogValue() slog.Value {
 
 // String keeps the secret out of %v and %+v.
 func (o Outgoing) String() string {
-	return fmt.Sprintf("{url:%s secret:[redacted] events:%v}", redactURL(o.URL), o.Events)
+	secret := ""
+	if o.Secret != "" {
+		secret = "[redacted]"
+	}
+	return fmt.Sprintf("{url:%s secret:%s events:%v}", redactURL(o.URL), secret, o.Events)
 }
 
 func redactURL(raw string) string {
