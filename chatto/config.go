@@ -44,6 +44,16 @@ type Config struct {
 	// RingTimeout is how long a ring lasts unanswered before it is
 	// recorded as missed.
 	RingTimeout time.Duration `toml:"ring_timeout" split_words:"true"`
+	// DefaultRole is the role of a joiner: "speaker" (publishes camera,
+	// microphone and screen) or "listener" (subscribes only).
+	DefaultRole string `toml:"default_role" split_words:"true"`
+	// RemoveCooldown is how long a device an admin removed is refused a
+	// new token.
+	RemoveCooldown time.Duration `toml:"remove_cooldown" split_words:"true"`
+	// ForceRelay makes clients send media only through TURN relays
+	// (iceTransportPolicy "relay"), so participants never learn each
+	// other's addresses. LiveKit must offer TURN (see README).
+	ForceRelay bool `toml:"force_relay" split_words:"true"`
 }
 
 // NewConfig returns the defaults; TOML and environment override them.
@@ -59,6 +69,8 @@ func NewConfig() Config {
 		WebhookMaxBytes:   1 << 20,
 		DefaultType:       "video",
 		RingTimeout:       45 * time.Second,
+		DefaultRole:       "speaker",
+		RemoveCooldown:    60 * time.Second,
 	}
 }
 
@@ -114,6 +126,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("livekit.default_type: %q is not \"audio\" or \"video\"", c.DefaultType)
 	case c.RingTimeout < time.Second || c.RingTimeout > time.Hour:
 		return fmt.Errorf("livekit.ring_timeout: %s is outside 1s..1h", c.RingTimeout)
+	case c.DefaultRole != "speaker" && c.DefaultRole != "listener":
+		return fmt.Errorf("livekit.default_role: %q is not \"speaker\" or \"listener\"", c.DefaultRole)
+	case c.RemoveCooldown < 0 || c.RemoveCooldown > 24*time.Hour:
+		return fmt.Errorf("livekit.remove_cooldown: %s is outside 0..24h", c.RemoveCooldown)
 	}
 	return nil
 }

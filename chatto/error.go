@@ -11,7 +11,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"        // no or bad credentials
 	EFORBIDDEN    = "forbidden"           // not a member of the room
 	ENOTFOUND     = "not_found"           // no such room
-	ENOTINCALL    = "not_in_call"         // token refresh for a device not in the call
+	ENOTINCALL    = "not_in_call"         // the device or participant is not in the call
 	ECALLFULL     = "call_full"           // max participants reached
 	EDISABLED     = "calls_disabled"      // calls are switched off
 	EUNAVAILABLE  = "livekit_unavailable" // LiveKit could not be reached
@@ -26,6 +26,8 @@ const (
 	ENOCALL          = "no_call"           // the room has no active call
 	ENOTRINGING      = "not_ringing"       // decline or merge by a user who is not being rung
 	ECALLERNOTMEMBER = "caller_not_member" // merge into a room the caller is not in
+	EREMOVED         = "removed"           // a removed device asks for a token within the cooldown
+	ENOTRACK         = "no_track"          // mute of a source the participant does not publish
 )
 
 // Error is a domain error with a stable code and a message safe to show

@@ -105,6 +105,7 @@ const (
 	EventCallRinging     = "call.ringing"
 	EventCallRingStopped = "call.ring_stopped"
 	EventCallMoved       = "call.moved"
+	EventCallRemoved     = "call.removed"
 )
 
 // RealtimeEvent is something the plugin pushes to users' open clients.
@@ -199,6 +200,10 @@ type ParticipantView struct {
 	// Connected is false while the device holds a token but LiveKit has
 	// not seen it yet.
 	Connected bool `json:"connected"`
+	// Role is "speaker" or "listener".
+	Role string `json:"role"`
+	// HandRaisedAt is when the participant raised their hand, if it is up.
+	HandRaisedAt *time.Time `json:"hand_raised_at,omitempty"`
 }
 
 // RingView is a user being rung into a call.

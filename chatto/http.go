@@ -16,7 +16,7 @@ var statusOf = map[string]int{
 	EUNAUTHORIZED: http.StatusUnauthorized,
 	EFORBIDDEN:    http.StatusForbidden,
 	ENOTFOUND:     http.StatusNotFound,
-	ENOTINCALL:    http.StatusConflict,
+	ENOTINCALL:    http.StatusNotFound,
 	ECALLFULL:     http.StatusConflict,
 	EDISABLED:     http.StatusNotFound,
 	EUNAVAILABLE:  http.StatusServiceUnavailable,
@@ -31,6 +31,8 @@ var statusOf = map[string]int{
 	ENOCALL:          http.StatusConflict,
 	ENOTRINGING:      http.StatusConflict,
 	ECALLERNOTMEMBER: http.StatusConflict,
+	EREMOVED:         http.StatusForbidden,
+	ENOTRACK:         http.StatusNotFound,
 }
 
 // asDomain turns the webhook edge's errors into domain errors.

@@ -23,7 +23,9 @@ type JoinResult struct {
 	Token       string    `json:"token"`
 	E2EEKey     string    `json:"e2ee_key"` // standard base64 of KeySize bytes
 	ExpiresAt   time.Time `json:"expires_at"`
-	Call        *CallView `json:"call"`
+	// Role is "speaker" or "listener"; a listener's token cannot publish.
+	Role string    `json:"role"`
+	Call *CallView `json:"call"`
 }
 
 // JoinRequest is what a client asks for when it joins.
@@ -34,6 +36,10 @@ type JoinRequest struct {
 	// "video" or empty for the configured default. Later joins keep the
 	// call's type.
 	Type string
+	// Role may be "listener" for a joiner who only wants to listen; empty
+	// or "speaker" takes the configured default. A role a room admin gave
+	// this user in the call wins over both.
+	Role string
 }
 
 // Join puts the caller's device into the room's call and returns a token
@@ -50,6 +56,9 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	}
 	if typ != eventlog.TypeAudio && typ != eventlog.TypeVideo {
 		return nil, Errorf(EINVALID, "type must be \"audio\" or \"video\"")
+	}
+	if req.Role != "" && req.Role != eventlog.RoleSpeaker && req.Role != eventlog.RoleListener {
+		return nil, Errorf(EINVALID, "role must be \"speaker\" or \"listener\"")
 	}
 	room, err := s.host.Room(ctx, roomID)
 	if err != nil {
@@ -91,13 +100,17 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		if call.Participants[identity] == nil && len(call.Participants) >= s.cfg.MaxParticipants {
 			return nil, Errorf(ECALLFULL, "the call already has the maximum of %d participants", s.cfg.MaxParticipants)
 		}
+		if err := s.checkRemoved(call, identity, now); err != nil {
+			return nil, err
+		}
 		if r := call.Rings[c.UserID]; r != nil {
 			b.Events = append(b.Events, ringStopped(call, r, eventlog.RingAccepted, eventlog.SourceUser))
 		}
 	}
+	role := s.roleFor(call, identity, c.UserID, req.Role)
 	b.Events = append(b.Events, eventlog.Event{
 		At: now, RoomID: roomID, CallID: callID, Kind: eventlog.ParticipantJoined,
-		Identity: identity, UserID: c.UserID, Name: c.Name, Source: eventlog.SourceUser,
+		Identity: identity, UserID: c.UserID, Name: c.Name, Source: eventlog.SourceUser, Role: role,
 	})
 	if call == nil && room.Kind == RoomDirect {
 		for _, m := range room.Members {
@@ -110,7 +123,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.grant(roomID, callID, identity, dev, c, key)
+	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
 	if err != nil {
 		return nil, err
 	}
@@ -119,16 +132,53 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	return res, nil
 }
 
-func (s *Service) grant(roomID, callID, identity, dev string, c Caller, key []byte) (*JoinResult, error) {
+// roleFor is the role a joining device gets: its current one if it is in
+// the call, else the one an admin gave its user in this call, else what
+// it asked for if that is listener, else the configured default.
+func (s *Service) roleFor(call *eventlog.Call, identity, userID, asked string) string {
+	if call != nil {
+		if p := call.Participants[identity]; p != nil {
+			return p.Role
+		}
+		if r := call.Roles[userID]; r != "" {
+			return r
+		}
+	}
+	if asked == eventlog.RoleListener {
+		return asked
+	}
+	return s.cfg.DefaultRole
+}
+
+// checkRemoved refuses a device an admin removed from the call within
+// the cooldown.
+func (s *Service) checkRemoved(call *eventlog.Call, identity string, now time.Time) error {
+	at, ok := call.Removed[identity]
+	if !ok {
+		return nil
+	}
+	if left := at.Add(s.cfg.RemoveCooldown).Sub(now); left > 0 {
+		return Errorf(EREMOVED, "a room admin removed this device from the call; it may rejoin in %s", formatDuration(left+time.Second/2))
+	}
+	return nil
+}
+
+func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, key []byte) (*JoinResult, error) {
 	lkRoom := livekit.RoomName(roomID, callID)
 	meta, _ := json.Marshal(map[string]string{"user_id": c.UserID, "name": c.Name, "device_id": dev})
-	token, exp, err := s.lk.Token(livekit.TokenRequest{Room: lkRoom, Identity: identity, Name: c.Name, Metadata: string(meta)})
+	token, exp, err := s.lk.Token(livekit.TokenRequest{Room: lkRoom, Identity: identity, Name: c.Name, Metadata: string(meta),
+		Listener: role == eventlog.RoleListener})
 	if err != nil {
 		return nil, err
 	}
+	if len(key) != KeySize {
+		// A call without its key cannot be joined encrypted; never hand
+		// out an empty key.
+		return nil, fmt.Errorf("chatto: call %s has no key", callID)
+	}
 	return &JoinResult{
 		CallID: callID, RoomID: roomID, LiveKitURL: s.cfg.URL, LiveKitRoom: lkRoom,
-		Identity: identity, DeviceID: dev, Token: token,
+		Identity: identity, DeviceID: dev, Token: token, Role: role,
 		E2EEKey: base64.StdEncoding.EncodeToString(key), ExpiresAt: exp,
 	}, nil
 }
@@ -141,16 +191,23 @@ func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID s
 	}
 	s.mu.RLock()
 	call := s.proj.Call(roomID)
-	var callID string
+	var callID, role string
 	var key []byte
-	if call != nil && call.Participants[identity] != nil {
-		callID, key = call.ID, s.keys[call.ID]
+	removed := error(nil)
+	if call != nil {
+		removed = s.checkRemoved(call, identity, s.clock.Now())
+		if p := call.Participants[identity]; p != nil {
+			callID, key, role = call.ID, s.keys[call.ID], p.Role
+		}
 	}
 	s.mu.RUnlock()
+	if removed != nil {
+		return nil, removed
+	}
 	if callID == "" {
 		return nil, Errorf(ENOTINCALL, "this device is not in the room's call; join it first")
 	}
-	res, err := s.grant(roomID, callID, identity, dev, c, key)
+	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +359,15 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	if b.ShredKey != "" {
 		clear(s.keys[b.ShredKey])
 		delete(s.keys, b.ShredKey)
+		delete(s.hands, b.ShredKey)
+	}
+	for _, e := range evs {
+		// A hand goes down with the device that raised it.
+		if e.Kind == eventlog.ParticipantLeft && s.hands[e.CallID] != nil {
+			if c := s.proj.Call(e.RoomID); c == nil || c.Participants[e.Identity] == nil {
+				delete(s.hands[e.CallID], e.Identity)
+			}
+		}
 	}
 	s.mu.Unlock()
 	if deadlines {

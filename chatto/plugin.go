@@ -82,6 +82,9 @@ type ClientConfig struct {
 	// DefaultType is the type of a call started without one.
 	DefaultType        string `json:"default_type,omitempty"`
 	RingTimeoutSeconds int64  `json:"ring_timeout_seconds,omitempty"`
+	DefaultRole        string `json:"default_role,omitempty"`
+	// ForceRelay tells clients to use iceTransportPolicy "relay".
+	ForceRelay bool `json:"force_relay"`
 }
 
 // Mount registers the plugin's routes on the host's echo.
@@ -98,6 +101,10 @@ func (p *Plugin) Mount(e *echo.Echo) {
 	e.POST("/api/rooms/:room/call/invite", h(p.authed(p.invite)))
 	e.POST("/api/rooms/:room/call/merge", h(p.authed(p.merge)))
 	e.GET("/api/rooms/:room/calls", h(p.authed(p.roomHistory)))
+	e.POST("/api/rooms/:room/call/participants/:identity", h(p.authed(p.setRole)))
+	e.POST("/api/rooms/:room/call/participants/:identity/mute", h(p.authed(p.mute)))
+	e.DELETE("/api/rooms/:room/call/participants/:identity", h(p.authed(p.remove)))
+	e.POST("/api/rooms/:room/call/hand", h(p.authed(p.hand)))
 	e.GET("/api/calls/history", h(p.authed(p.userHistory)))
 	e.POST("/webhooks/livekit", h(p.webhook))
 }
@@ -111,6 +118,7 @@ func (p *Plugin) clientConfig(c echo.Context) error {
 		TokenTTLSeconds: int64(p.cfg.TokenTTL.Seconds()), MaxParticipants: p.cfg.MaxParticipants,
 		JoinGraceSeconds: int64(p.cfg.JoinGrace.Seconds()),
 		DefaultType:      p.cfg.DefaultType, RingTimeoutSeconds: int64(p.cfg.RingTimeout.Seconds()),
+		DefaultRole: p.cfg.DefaultRole, ForceRelay: p.cfg.ForceRelay,
 	})
 }
 
@@ -153,6 +161,10 @@ type callRequest struct {
 	Reason   string `json:"reason"`
 	UserID   string `json:"user_id"`
 	IntoRoom string `json:"into_room"`
+	Role     string `json:"role"`
+	Source   string `json:"source"`
+	Identity string `json:"identity"`
+	Raised   *bool  `json:"raised"`
 }
 
 // maxBody bounds the JSON body of a call action.
@@ -183,7 +195,7 @@ func (p *Plugin) join(c echo.Context, caller Caller) error {
 	if err != nil {
 		return err
 	}
-	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), JoinRequest{DeviceID: req.DeviceID, Type: req.Type})
+	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), JoinRequest{DeviceID: req.DeviceID, Type: req.Type, Role: req.Role})
 	if err != nil {
 		return err
 	}
@@ -253,6 +265,61 @@ func (p *Plugin) merge(c echo.Context, caller Caller) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"merged": true, "into_room": req.IntoRoom})
+}
+
+func (p *Plugin) setRole(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	v, err := p.svc.SetRole(c.Request().Context(), caller, c.Param("room"), c.Param("identity"), req.Role)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]*CallView{"call": v})
+}
+
+func (p *Plugin) mute(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := p.svc.Mute(c.Request().Context(), caller, c.Param("room"), c.Param("identity"), req.Source); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"muted": true})
+}
+
+func (p *Plugin) remove(c echo.Context, caller Caller) error {
+	if err := p.svc.Remove(c.Request().Context(), caller, c.Param("room"), c.Param("identity")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"removed": true})
+}
+
+func (p *Plugin) hand(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if req.Raised == nil {
+		return Errorf(EINVALID, "raised (true or false) is required")
+	}
+	v, err := p.svc.SetHand(c.Request().Context(), caller, c.Param("room"), req.DeviceID, req.Identity, *req.Raised)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]*CallView{"call": v})
+}
+
+// MemberRemoved is how a host tells the plugin that a user left or was
+// removed from a room: their devices leave the room's call at once. It is
+// a no-op with calls disabled.
+func (p *Plugin) MemberRemoved(ctx context.Context, roomID, userID string) error {
+	if p.svc == nil {
+		return nil
+	}
+	return p.svc.Revoke(ctx, roomID, userID)
 }
 
 // pageParams reads ?limit= and ?before= of a history request.

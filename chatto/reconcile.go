@@ -3,6 +3,7 @@ package chatto
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	lkproto "github.com/livekit/protocol/livekit"
@@ -151,7 +152,11 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 			return err
 		}
 	}
-	b := s.diff(call, present, s.clock.Now())
+	member, err := s.memberships(ctx, roomID, call, present)
+	if err != nil {
+		return err
+	}
+	b, revoked := s.diff(call, present, member, s.clock.Now())
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceReconcile)
 	if err != nil {
 		return err
@@ -160,12 +165,45 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 		s.log.Info("reconciled call with livekit", "room", roomID, "call", call.ID, "events", len(evs))
 	}
 	s.announce(ctx, roomID, evs)
+	s.removeFromLiveKit(ctx, roomID, call.ID, revoked)
 	return nil
 }
 
-// diff returns the events that turn call into what LiveKit reports.
-func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, now time.Time) eventlog.Batch {
+// memberships asks the host, once per user, whether the users in the call
+// or in LiveKit's room are still members.
+func (s *Service) memberships(ctx context.Context, roomID string, call *eventlog.Call, present []*lkproto.ParticipantInfo) (map[string]bool, error) {
+	member := map[string]bool{}
+	check := func(userID string) error {
+		if _, done := member[userID]; done || userID == "" {
+			return nil
+		}
+		ok, err := s.host.IsMember(ctx, roomID, userID)
+		if err != nil {
+			return fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
+		}
+		member[userID] = ok
+		return nil
+	}
+	for _, p := range call.Participants {
+		if err := check(p.UserID); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range present {
+		userID, _ := UserOfIdentity(p.GetIdentity())
+		if err := check(userID); err != nil {
+			return nil, err
+		}
+	}
+	return member, nil
+}
+
+// diff returns the events that turn call into what LiveKit reports, and
+// the devices in LiveKit to disconnect because their user is no longer a
+// member of the room (member says who is).
+func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, member map[string]bool, now time.Time) (eventlog.Batch, []string) {
 	var b eventlog.Batch
+	var revoked []string
 	seen := make(map[string]bool, len(present))
 	base := eventlog.Event{RoomID: call.RoomID, CallID: call.ID, Source: eventlog.SourceReconcile}
 	accepted := map[string]bool{}
@@ -174,8 +212,13 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		if !ok || call.LeftSIDs[p.GetSid()] {
 			continue
 		}
+		if !member[userID] {
+			revoked = append(revoked, p.GetIdentity())
+			continue
+		}
 		seen[p.GetIdentity()] = true
-		if cur := call.Participants[p.GetIdentity()]; cur != nil && cur.SID == p.GetSid() {
+		cur := call.Participants[p.GetIdentity()]
+		if cur != nil && cur.SID == p.GetSid() {
 			continue
 		}
 		if !accepted[userID] {
@@ -184,6 +227,9 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		e := base
 		e.Kind, e.Identity, e.UserID, e.Name, e.SID = eventlog.ParticipantJoined, p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		if cur == nil {
+			e.Role = roleOf(p)
+		}
 		b.Events = append(b.Events, e)
 	}
 	for _, p := range call.Sorted() {
@@ -193,6 +239,8 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		e := base
 		e.Kind, e.Identity, e.UserID, e.Name = eventlog.ParticipantLeft, p.Identity, p.UserID, p.Name
 		switch {
+		case !member[p.UserID]:
+			e.SID, e.Reason = p.SID, eventlog.ReasonRevoked
 		case !p.Pending():
 			e.SID, e.Reason = p.SID, eventlog.ReasonAbsent
 		case now.Sub(p.PendingSince) >= s.cfg.JoinGrace:
@@ -202,5 +250,5 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		b.Events = append(b.Events, e)
 	}
-	return b
+	return b, revoked
 }

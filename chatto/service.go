@@ -40,9 +40,12 @@ type Service struct {
 	stripes [64]sync.Mutex
 	seed    maphash.Seed
 
-	mu   sync.RWMutex // guards proj and keys
+	mu   sync.RWMutex // guards proj, keys and hands
 	proj *eventlog.Projection
 	keys map[string][]byte // by call id
+	// hands are raised hands, by call id and identity: live state, not
+	// facts (see README).
+	hands map[string]map[string]time.Time
 
 	// wake tells the timer loop that a deadline may have moved closer.
 	wake chan struct{}
@@ -89,6 +92,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		seed:       maphash.MakeSeed(),
 		proj:       eventlog.NewProjection(),
 		keys:       make(map[string][]byte),
+		hands:      make(map[string]map[string]time.Time),
 		wake:       make(chan struct{}, 1),
 		graceRetry: make(map[string]time.Time),
 	}

@@ -17,13 +17,13 @@ func (s *Service) View(roomID string) *CallView {
 	if c == nil {
 		return nil
 	}
-	return viewOf(c, now)
+	return viewOf(c, s.hands[c.ID], now)
 }
 
 // viewOf shows a call at time now. A ring past its deadline is left out
 // even before the timer loop records it as missed, so a page that loads
 // in between never shows a ring that is over.
-func viewOf(c *eventlog.Call, now time.Time) *CallView {
+func viewOf(c *eventlog.Call, hands map[string]time.Time, now time.Time) *CallView {
 	v := &CallView{
 		ID: c.ID, RoomID: c.RoomID, Type: c.Type, State: StateActive, CreatedBy: c.StartedBy,
 		StartedAt: c.StartedAt, StartedBy: c.StartedBy, Seq: c.Seq,
@@ -34,9 +34,14 @@ func viewOf(c *eventlog.Call, now time.Time) *CallView {
 		v.State = StateRinging
 	}
 	for _, p := range c.Sorted() {
-		v.Participants = append(v.Participants, ParticipantView{
+		pv := ParticipantView{
 			Identity: p.Identity, UserID: p.UserID, Name: p.Name, JoinedAt: p.JoinedAt, Connected: !p.Pending(),
-		})
+			Role: p.Role,
+		}
+		if at, ok := hands[p.Identity]; ok {
+			pv.HandRaisedAt = &at
+		}
+		v.Participants = append(v.Participants, pv)
 	}
 	for _, r := range c.SortedRings() {
 		if r.Deadline.After(now) {
@@ -73,7 +78,7 @@ func (s *Service) ActiveCalls(ctx context.Context, userID string) ([]*CallView, 
 	s.mu.RLock()
 	all := make([]*CallView, 0, len(s.keys))
 	for _, c := range s.proj.Calls() {
-		all = append(all, viewOf(c, now))
+		all = append(all, viewOf(c, s.hands[c.ID], now))
 	}
 	s.mu.RUnlock()
 	out := make([]*CallView, 0, len(all))

@@ -2,6 +2,7 @@ package chatto
 
 import (
 	"context"
+	"fmt"
 
 	lkproto "github.com/livekit/protocol/livekit"
 	"github.com/livekit/protocol/webhook"
@@ -26,6 +27,8 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 	}
 	base := eventlog.Event{RoomID: roomID, CallID: callID, Source: eventlog.SourceLiveKit, LiveKitEventID: ev.GetId()}
 	var b eventlog.Batch
+	var revoked []string
+	var fix []roleFix
 	switch ev.GetEvent() {
 	case webhook.EventParticipantJoined:
 		p := ev.GetParticipant()
@@ -34,8 +37,27 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 		if !ok || p.GetSid() == "" || call.LeftSIDs[p.GetSid()] || (cur != nil && cur.SID == p.GetSid()) {
 			return nil
 		}
+		member, err := s.host.IsMember(ctx, roomID, userID)
+		if err != nil {
+			return fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
+		}
 		e := base
-		e.Kind, e.Identity, e.UserID, e.Name, e.SID = eventlog.ParticipantJoined, p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		e.Identity, e.UserID, e.Name, e.SID = p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		if !member {
+			// Someone who is no longer in the room (a token from before
+			// they left): record the session as over and disconnect it.
+			e.Kind, e.Reason = eventlog.ParticipantLeft, eventlog.ReasonRevoked
+			b.Events = append(b.Events, e)
+			revoked = append(revoked, e.Identity)
+			break
+		}
+		e.Kind = eventlog.ParticipantJoined
+		if cur == nil {
+			e.Role = roleOf(p)
+		} else if cur.Role != roleOf(p) {
+			// Its token predates an admin's change of its role.
+			fix = append(fix, roleFix{identity: e.Identity, listener: cur.Role == eventlog.RoleListener})
+		}
 		b.Events = append(b.Events, acceptRing(call, userID, eventlog.SourceLiveKit)...)
 		b.Events = append(b.Events, e)
 	case webhook.EventParticipantLeft, webhook.EventParticipantConnectionAborted:
@@ -81,7 +103,42 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 		return err
 	}
 	s.announce(ctx, roomID, evs)
+	s.removeFromLiveKit(ctx, roomID, callID, revoked)
+	s.fixRoles(ctx, roomID, callID, fix)
 	return nil
+}
+
+// roleFix is a device whose LiveKit permissions do not match its role.
+type roleFix struct {
+	identity string
+	listener bool
+}
+
+// fixRoles gives devices the permissions of their role, e.g. a device
+// demoted while it held a speaker's token and had not connected yet.
+func (s *Service) fixRoles(ctx context.Context, roomID, callID string, fixes []roleFix) {
+	for _, f := range fixes {
+		if err := s.lk.SetListener(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), f.identity, f.listener); err != nil {
+			s.log.Warn("align livekit permissions with the participant's role", "room", roomID, "err", err)
+		}
+	}
+}
+
+// roleOf reads a participant's role from the permissions LiveKit reports.
+func roleOf(p *lkproto.ParticipantInfo) string {
+	if perm := p.GetPermission(); perm != nil && !perm.GetCanPublish() {
+		return eventlog.RoleListener
+	}
+	return eventlog.RoleSpeaker
+}
+
+// removeFromLiveKit disconnects devices that must not be in the call.
+func (s *Service) removeFromLiveKit(ctx context.Context, roomID, callID string, identities []string) {
+	for _, id := range identities {
+		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), id); err != nil {
+			s.log.Warn("remove a non-member from livekit", "room", roomID, "err", err)
+		}
+	}
 }
 
 // acceptRing returns the ring_stopped that a rung user's device showing

@@ -17,6 +17,14 @@ const (
 	RingStarted Kind = "ring_started"
 	// RingStopped: UserID's ring is over; Reason says why.
 	RingStopped Kind = "ring_stopped"
+	// RoleChanged: an admin made Identity (of UserID) a Role.
+	RoleChanged Kind = "role_changed"
+)
+
+// Roles of a participant.
+const (
+	RoleSpeaker  = "speaker"  // publishes camera, microphone and screen
+	RoleListener = "listener" // subscribes only
 )
 
 // Source says who caused a fact.
@@ -41,6 +49,8 @@ const (
 	// device stays in the call, pending its new session.
 	ReasonReplaced = "replaced"
 	ReasonEnded    = "ended"     // someone ended the call for everyone
+	ReasonRemoved  = "removed"   // a room admin removed the device
+	ReasonRevoked  = "revoked"   // the user is no longer a member of the room
 	ReasonLastLeft = "last_left" // call_ended: nobody is left
 )
 
@@ -109,4 +119,6 @@ type Event struct {
 	// Detail adds context: LiveKit's disconnect reason on a leave, the
 	// room a call was merged into, "busy" or "invite" on a ring.
 	Detail string
+	// Role is set on participant_joined and role_changed.
+	Role string
 }

@@ -34,6 +34,12 @@ type Call struct {
 	Answered bool
 	// Rings are the users being rung, by user id.
 	Rings map[string]*Ring
+	// Roles holds the roles admins gave, by user id, so a user who leaves
+	// and comes back keeps the role they were given.
+	Roles map[string]string
+	// Removed holds when an admin removed each identity, for the cooldown
+	// in which it may not come back.
+	Removed map[string]time.Time
 	// Participants by identity.
 	Participants map[string]*Participant
 	// LeftSIDs holds LiveKit sessions known to be over, so a late
@@ -60,6 +66,8 @@ type Participant struct {
 	// PendingSince is when the latest token was handed out; the join
 	// grace counts from here while SID is empty.
 	PendingSince time.Time
+	// Role is RoleSpeaker or RoleListener.
+	Role string
 }
 
 // Ring is one user being rung into a call.
@@ -101,6 +109,8 @@ func (p *Projection) Apply(e Event) {
 			ID: e.CallID, RoomID: e.RoomID, StartedAt: e.At, StartedBy: e.UserID, Seq: e.Seq,
 			Type: typ, Direct: e.Detail == RoomDirect,
 			Rings:        make(map[string]*Ring),
+			Roles:        make(map[string]string),
+			Removed:      make(map[string]time.Time),
 			Participants: make(map[string]*Participant),
 			LeftSIDs:     make(map[string]bool),
 			WebhookIDs:   make(map[string]bool),
@@ -139,10 +149,13 @@ func (c *Call) Apply(e Event) {
 		}
 		part := c.Participants[e.Identity]
 		if part == nil {
-			part = &Participant{Identity: e.Identity, JoinedAt: e.At}
+			part = &Participant{Identity: e.Identity, JoinedAt: e.At, Role: RoleSpeaker}
 			c.Participants[e.Identity] = part
 		}
 		part.UserID, part.Name = e.UserID, e.Name
+		if e.Role != "" {
+			part.Role = e.Role
+		}
 		// A join without a session is a token handed out: the device is
 		// pending until LiveKit confirms it, even if an older session of
 		// the same identity is still connected (it is about to be
@@ -165,8 +178,16 @@ func (c *Call) Apply(e Event) {
 		default:
 			delete(c.Participants, e.Identity)
 		}
+		if e.Reason == ReasonRemoved {
+			c.Removed[e.Identity] = e.At
+		}
 		if e.SID != "" {
 			c.LeftSIDs[e.SID] = true
+		}
+	case RoleChanged:
+		c.Roles[e.UserID] = e.Role
+		if part := c.Participants[e.Identity]; part != nil {
+			part.Role = e.Role
 		}
 	case CallEnded:
 		clear(c.Participants)
@@ -187,6 +208,8 @@ func (c *Call) Clone() *Call {
 		r := *v
 		out.Rings[k] = &r
 	}
+	out.Roles = maps.Clone(c.Roles)
+	out.Removed = maps.Clone(c.Removed)
 	out.LeftSIDs = maps.Clone(c.LeftSIDs)
 	out.WebhookIDs = maps.Clone(c.WebhookIDs)
 	return &out

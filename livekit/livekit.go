@@ -78,6 +78,15 @@ type TokenRequest struct {
 	Name     string
 	// Metadata is the participant metadata (JSON: user id and name).
 	Metadata string
+	// Listener tokens may subscribe but not publish.
+	Listener bool
+}
+
+// speakerSources are what a speaker may publish: camera, microphone and a
+// shared screen with its audio.
+var speakerSources = []lkproto.TrackSource{
+	lkproto.TrackSource_CAMERA, lkproto.TrackSource_MICROPHONE,
+	lkproto.TrackSource_SCREEN_SHARE, lkproto.TrackSource_SCREEN_SHARE_AUDIO,
 }
 
 // Token mints a join token limited to one LiveKit room.
@@ -88,15 +97,7 @@ func (c *Client) Token(req TokenRequest) (string, time.Time, error) {
 		SetName(req.Name).
 		SetMetadata(req.Metadata).
 		SetValidFor(c.opt.TokenTTL).
-		SetVideoGrant(&auth.VideoGrant{
-			RoomJoin:     true,
-			Room:         req.Room,
-			CanPublish:   ptr(true),
-			CanSubscribe: ptr(true),
-			// Participants may not rename themselves: the name shown is
-			// the one the host vouched for.
-			CanUpdateOwnMetadata: ptr(false),
-		})
+		SetVideoGrant(grant(req.Room, req.Listener))
 	jwt, err := at.ToJWT()
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("livekit: sign token: %w", err)
@@ -105,6 +106,80 @@ func (c *Client) Token(req TokenRequest) (string, time.Time, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// grant is a token's video grant: join one room, subscribe, and publish
+// camera, microphone and screen unless a listener.
+func grant(room string, listener bool) *auth.VideoGrant {
+	g := &auth.VideoGrant{
+		RoomJoin:     true,
+		Room:         room,
+		CanPublish:   ptr(!listener),
+		CanSubscribe: ptr(true),
+		// Participants may not rename themselves: the name shown is the
+		// one the host vouched for.
+		CanUpdateOwnMetadata: ptr(false),
+	}
+	if !listener {
+		g.SetCanPublishSources(speakerSources)
+	}
+	return g
+}
+
+// SetListener changes a connected participant's permissions live: a
+// listener may only subscribe, a speaker may publish camera, microphone
+// and screen. LiveKit unpublishes what a demoted participant had out.
+func (c *Client) SetListener(ctx context.Context, room, identity string, listener bool) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	perm := &lkproto.ParticipantPermission{CanSubscribe: true, CanPublish: !listener, CanPublishData: true}
+	if !listener {
+		perm.CanPublishSources = speakerSources
+	}
+	_, err := c.rooms.UpdateParticipant(ctx, &lkproto.UpdateParticipantRequest{Room: room, Identity: identity, Permission: perm})
+	if isNotFound(err) {
+		return ErrParticipantNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("livekit: update permissions of %s in %s: %w", identity, room, err)
+	}
+	return nil
+}
+
+// ErrParticipantNotFound means LiveKit has no such participant in the room.
+var ErrParticipantNotFound = errors.New("livekit: participant not found")
+
+// ErrNoTrack means the participant publishes no track of that source.
+var ErrNoTrack = errors.New("livekit: no such track")
+
+// MuteSource mutes the participant's published track of one source
+// (microphone, camera or screen share); the participant may unmute it.
+func (c *Client) MuteSource(ctx context.Context, room, identity string, source lkproto.TrackSource) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	p, err := c.rooms.GetParticipant(ctx, &lkproto.RoomParticipantIdentity{Room: room, Identity: identity})
+	if isNotFound(err) {
+		return ErrParticipantNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("livekit: get %s in %s: %w", identity, room, err)
+	}
+	muted := false
+	for _, t := range p.GetTracks() {
+		if t.GetSource() != source {
+			continue
+		}
+		if _, err := c.rooms.MutePublishedTrack(ctx, &lkproto.MuteRoomTrackRequest{
+			Room: room, Identity: identity, TrackSid: t.GetSid(), Muted: true,
+		}); err != nil {
+			return fmt.Errorf("livekit: mute %s of %s in %s: %w", source, identity, room, err)
+		}
+		muted = true
+	}
+	if !muted {
+		return ErrNoTrack
+	}
+	return nil
+}
 
 // CreateRoom creates a call's room with the configured limits. Creating a
 // room that exists is not an error in LiveKit.

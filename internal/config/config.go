@@ -320,6 +320,9 @@ func (c Config) LogValue() slog.Value {
 			slog.Int64("webhook_max_bytes", lk.WebhookMaxBytes),
 			slog.String("default_type", lk.DefaultType),
 			slog.String("ring_timeout", lk.RingTimeout.String()),
+			slog.String("default_role", lk.DefaultRole),
+			slog.String("remove_cooldown", lk.RemoveCooldown.String()),
+			slog.Bool("force_relay", lk.ForceRelay),
 		),
 	)
 }

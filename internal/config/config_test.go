@@ -125,6 +125,9 @@ var nonDefault = map[string]string{
 	"livekit.webhook_max_bytes":  "2048",
 	"livekit.default_type":       "audio",
 	"livekit.ring_timeout":       "30s",
+	"livekit.default_role":       "listener",
+	"livekit.remove_cooldown":    "2m0s",
+	"livekit.force_relay":        "true",
 }
 
 // enabledTOML is a minimal valid [livekit] section with calls on.
@@ -372,6 +375,15 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		name: "unknown call type",
 		toml: enabledTOML + "default_type = \"hologram\"\n",
 		want: []string{"config: livekit.default_type: ", `"hologram"`},
+	}, {
+		name: "unknown role",
+		toml: enabledTOML + "default_role = \"moderator\"\n",
+		want: []string{"config: livekit.default_role: ", `"moderator"`},
+	}, {
+		name: "negative remove cooldown",
+		env:  map[string]string{"CHATTO_LIVEKIT_REMOVE_COOLDOWN": "-1s"},
+		toml: enabledTOML,
+		want: []string{"config: livekit.remove_cooldown: "},
 	}, {
 		name: "ring timeout too short",
 		env:  map[string]string{"CHATTO_LIVEKIT_RING_TIMEOUT": "500ms"},

@@ -40,11 +40,15 @@ type Host struct {
 	hub *Hub
 	log *slog.Logger
 
-	// Rooms and memberships never change at runtime in this host, so they
-	// are read once; every call request asks about membership.
+	// Rooms and memberships are read once and kept in memory, because
+	// every call request asks about membership; removing a member updates
+	// the database and then the cache, under mu.
+	mu        sync.RWMutex
 	roomCache map[string]chatto.Room
 	userRooms map[string][]string // room ids by member
 	users     map[string]chatto.User
+	// onRemoved is told when a user stops being a member of a room.
+	onRemoved func(ctx context.Context, roomID, userID string)
 	// sessions caches resolved sessions by token hash.
 	sessions sync.Map // string -> chatto.Caller
 }
@@ -268,12 +272,16 @@ func (h *Host) Caller(r *http.Request) (chatto.Caller, error) {
 
 // IsMember implements chatto.Host.
 func (h *Host) IsMember(_ context.Context, roomID, userID string) (bool, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
 	return slices.Contains(h.roomCache[roomID].Members, userID), nil
 }
 
 // Room implements chatto.Host.
 func (h *Host) Room(_ context.Context, roomID string) (chatto.Room, error) {
+	h.mu.RLock()
 	r, ok := h.roomCache[roomID]
+	h.mu.RUnlock()
 	if !ok {
 		return chatto.Room{ID: roomID}, chatto.Errorf(chatto.ENOTFOUND, "no such room")
 	}
@@ -291,7 +299,48 @@ func (h *Host) User(_ context.Context, userID string) (chatto.User, error) {
 
 // UserRooms implements chatto.Host.
 func (h *Host) UserRooms(_ context.Context, userID string) ([]string, error) {
-	return h.userRooms[userID], nil
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return slices.Clone(h.userRooms[userID]), nil
+}
+
+// OnMemberRemoved registers what to do when a user stops being a member
+// of a room (the server wires the calls plugin's MemberRemoved here).
+func (h *Host) OnMemberRemoved(fn func(ctx context.Context, roomID, userID string)) { h.onRemoved = fn }
+
+// RemoveMember takes userID out of a room: by themselves (leaving) or by
+// one of the room's admins. The user's clients are told (room.removed)
+// and so is the calls plugin, which takes their devices out of the call.
+func (h *Host) RemoveMember(ctx context.Context, roomID, userID, by string) error {
+	r, err := h.Room(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(r.Members, by) {
+		return chatto.Errorf(chatto.EFORBIDDEN, "you are not a member of this room")
+	}
+	if by != userID && !slices.Contains(r.Admins, by) {
+		return chatto.Errorf(chatto.ENOTALLOWED, "only a room admin can remove members")
+	}
+	if !slices.Contains(r.Members, userID) {
+		return chatto.Errorf(chatto.ENOTFOUND, "that user is not a member of this room")
+	}
+	if _, err := h.db.ExecContext(ctx, `DELETE FROM members WHERE room_id = ? AND user_id = ?`, roomID, userID); err != nil {
+		return fmt.Errorf("host: remove %s from %s: %w", userID, roomID, err)
+	}
+	h.mu.Lock()
+	r = h.roomCache[roomID]
+	r.Members = slices.DeleteFunc(slices.Clone(r.Members), func(u string) bool { return u == userID })
+	r.Admins = slices.DeleteFunc(slices.Clone(r.Admins), func(u string) bool { return u == userID })
+	h.roomCache[roomID] = r
+	h.userRooms[userID] = slices.DeleteFunc(slices.Clone(h.userRooms[userID]), func(id string) bool { return id == roomID })
+	h.mu.Unlock()
+	h.log.Info("member removed from room", "room", roomID, "user", userID, "by", by)
+	h.hub.Send([]string{userID}, "room.removed", map[string]string{"type": "room.removed", "room_id": roomID})
+	if h.onRemoved != nil {
+		h.onRemoved(ctx, roomID, userID)
+	}
+	return nil
 }
 
 func (h *Host) members(ctx context.Context, roomID string) ([]string, error) {

@@ -24,6 +24,22 @@ func (h *Host) Mount(e *echo.Echo) {
 	e.GET("/api/rooms/:room/messages", h.authed(h.messages))
 	e.POST("/api/rooms/:room/messages", h.authed(h.postMessage))
 	e.GET("/api/events", h.authed(h.events))
+	e.POST("/api/rooms/:room/leave", h.authed(h.leaveRoom))
+	e.DELETE("/api/rooms/:room/members/:user", h.authed(h.removeMember))
+}
+
+func (h *Host) leaveRoom(c echo.Context, caller chatto.Caller) error {
+	if err := h.RemoveMember(c.Request().Context(), c.Param("room"), caller.UserID, caller.UserID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Host) removeMember(c echo.Context, caller chatto.Caller) error {
+	if err := h.RemoveMember(c.Request().Context(), c.Param("room"), c.Param("user"), caller.UserID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (h *Host) authed(fn func(echo.Context, chatto.Caller) error) echo.HandlerFunc {

@@ -60,9 +60,11 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 	return out, nil
 }
 
-// Apply brings component's schema in db up to the last of migrations and
-// returns the versions it applied. A database that records a version this
-// build does not know is refused: it was written by a newer release.
+// Apply brings component's schema in db up to date and returns the
+// versions it applied: every migration not yet recorded, in version order
+// (so one merged late, below a version already applied, still runs). A
+// database that records a version this build does not know is refused: it
+// was written by a newer release.
 func Apply(ctx context.Context, db *sql.DB, component string, migrations []Migration) ([]int, error) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component  TEXT    NOT NULL,
@@ -73,18 +75,23 @@ func Apply(ctx context.Context, db *sql.DB, component string, migrations []Migra
 	)`); err != nil {
 		return nil, fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations WHERE component = ?`,
-		component).Scan(&current); err != nil {
-		return nil, fmt.Errorf("migrate: read %s version: %w", component, err)
+	done, err := recorded(ctx, db, component)
+	if err != nil {
+		return nil, err
 	}
-	if n := len(migrations); n > 0 && current > migrations[n-1].Version {
-		return nil, fmt.Errorf("migrate: %s schema is at version %d, newer than this build knows (%d); run a newer release",
-			component, current, migrations[n-1].Version)
+	known := make(map[int]bool, len(migrations))
+	for _, m := range migrations {
+		known[m.Version] = true
+	}
+	for v := range done {
+		if !known[v] {
+			return nil, fmt.Errorf("migrate: %s schema has version %d, which this build does not know; run a newer release",
+				component, v)
+		}
 	}
 	var applied []int
 	for _, m := range migrations {
-		if m.Version <= current {
+		if done[m.Version] {
 			continue
 		}
 		if err := applyOne(ctx, db, component, m); err != nil {
@@ -93,6 +100,26 @@ func Apply(ctx context.Context, db *sql.DB, component string, migrations []Migra
 		applied = append(applied, m.Version)
 	}
 	return applied, nil
+}
+
+func recorded(ctx context.Context, db *sql.DB, component string) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations WHERE component = ?`, component)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read %s versions: %w", component, err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("migrate: read %s versions: %w", component, err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("migrate: read %s versions: %w", component, err)
+	}
+	return done, nil
 }
 
 func applyOne(ctx context.Context, db *sql.DB, component string, m Migration) error {

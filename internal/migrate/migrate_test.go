@@ -113,7 +113,24 @@ func TestNewerDatabaseIsRefused(t *testing.T) {
 	if _, err := Apply(ctx, db, "x", ms); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Apply(ctx, db, "x", ms[:1]); err == nil || !strings.Contains(err.Error(), "newer") {
+	if _, err := Apply(ctx, db, "x", ms[:1]); err == nil || !strings.Contains(err.Error(), "newer release") {
 		t.Fatalf("an older build opened a newer database: %v", err)
+	}
+}
+
+func TestAMigrationMergedBelowAnAppliedOneStillRuns(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	one := Migration{1, "0001_t.sql", `CREATE TABLE t (v TEXT)`}
+	three := Migration{3, "0003_t.sql", `INSERT INTO t VALUES ('three')`}
+	two := Migration{2, "0002_u.sql", `CREATE TABLE u (v TEXT)`}
+	if got, err := Apply(ctx, db, "x", []Migration{one, three}); err != nil || !slices.Equal(got, []int{1, 3}) {
+		t.Fatalf("first apply = %v, %v", got, err)
+	}
+	if got, err := Apply(ctx, db, "x", []Migration{one, two, three}); err != nil || !slices.Equal(got, []int{2}) {
+		t.Fatalf("apply with 0002 added later = %v, %v; want [2]", got, err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO u VALUES ('ok')`); err != nil {
+		t.Fatalf("table of the late migration is missing: %v", err)
 	}
 }

@@ -75,6 +75,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.plugin, err = chatto.New(ctx, cfg.LiveKit, m.host, m.store, m.Log, opts...); err != nil {
 		return err
 	}
+	m.host.OnMemberRemoved(func(ctx context.Context, roomID, userID string) {
+		if err := m.plugin.MemberRemoved(ctx, roomID, userID); err != nil {
+			m.Log.Error("take a removed member out of the call", "room", roomID, "err", err)
+		}
+	})
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

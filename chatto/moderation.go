@@ -1,0 +1,281 @@
+package chatto
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	lkproto "github.com/livekit/protocol/livekit"
+
+	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/livekit"
+)
+
+// Room admins moderate a call: roles, muting, removal and lowering hands.
+// Each right is enforced where it matters: a listener's token and
+// LiveKit permissions forbid publishing, a mute is done by LiveKit, a
+// removed device is disconnected by LiveKit and refused new tokens.
+
+// requireAdmin checks that the caller is a member and an admin of the
+// room.
+func (s *Service) requireAdmin(ctx context.Context, userID, roomID string) error {
+	if err := s.authorize(ctx, userID, roomID); err != nil {
+		return err
+	}
+	admin, err := s.isAdmin(ctx, roomID, userID)
+	if err != nil {
+		return err
+	}
+	if !admin {
+		return Errorf(ENOTALLOWED, "only a room admin can do that")
+	}
+	return nil
+}
+
+// participant returns the call and one of its participants, or
+// not_in_call. The caller holds the room lock.
+func (s *Service) participant(roomID, identity string) (*eventlog.Call, *eventlog.Participant, error) {
+	call := s.call(roomID)
+	if call == nil || call.Participants[identity] == nil {
+		return nil, nil, Errorf(ENOTINCALL, "that participant is not in the room's call")
+	}
+	return call, call.Participants[identity], nil
+}
+
+// SetRole makes a participant a speaker or a listener, live: LiveKit
+// changes its permissions (unpublishing what a new listener had out) and
+// later tokens carry the role, also if the user leaves and comes back.
+func (s *Service) SetRole(ctx context.Context, c Caller, roomID, identity, role string) (*CallView, error) {
+	if role != eventlog.RoleSpeaker && role != eventlog.RoleListener {
+		return nil, Errorf(EINVALID, "role must be \"speaker\" or \"listener\"")
+	}
+	if err := s.requireAdmin(ctx, c.UserID, roomID); err != nil {
+		return nil, err
+	}
+	unlock := s.lockRoom(roomID)
+	defer unlock()
+	call, p, err := s.participant(roomID, identity)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role == role {
+		return s.View(roomID), nil
+	}
+	// LiveKit first: if it cannot be told, a demoted participant would
+	// keep publishing while the log says otherwise.
+	err = s.lk.SetListener(ctx, livekit.RoomName(roomID, call.ID), identity, role == eventlog.RoleListener)
+	switch {
+	case errors.Is(err, livekit.ErrParticipantNotFound):
+		// Not connected (yet): its next token carries the role.
+	case err != nil:
+		s.log.Warn("change participant role in livekit", "room", roomID, "err", err)
+		return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
+	}
+	b := eventlog.Batch{Events: []eventlog.Event{{
+		RoomID: roomID, CallID: call.ID, Kind: eventlog.RoleChanged, Identity: identity, UserID: p.UserID,
+		Name: p.Name, Role: role, Source: eventlog.SourceUser, Detail: c.UserID,
+	}}}
+	if err := s.record(ctx, roomID, b); err != nil {
+		return nil, err
+	}
+	return s.View(roomID), nil
+}
+
+// Mute sources a room admin may mute.
+var muteSources = map[string]lkproto.TrackSource{
+	"microphone":   lkproto.TrackSource_MICROPHONE,
+	"camera":       lkproto.TrackSource_CAMERA,
+	"screen_share": lkproto.TrackSource_SCREEN_SHARE,
+}
+
+// Mute mutes one source of a participant through LiveKit. The participant
+// may unmute it again (a listener cannot publish at all). A mute is live
+// state in LiveKit, not a fact in the log.
+func (s *Service) Mute(ctx context.Context, c Caller, roomID, identity, source string) error {
+	src, ok := muteSources[source]
+	if !ok {
+		return Errorf(EINVALID, "source must be \"microphone\", \"camera\" or \"screen_share\"")
+	}
+	if err := s.requireAdmin(ctx, c.UserID, roomID); err != nil {
+		return err
+	}
+	unlock := s.lockRoom(roomID)
+	call, _, err := s.participant(roomID, identity)
+	unlock()
+	if err != nil {
+		return err
+	}
+	err = s.lk.MuteSource(ctx, livekit.RoomName(roomID, call.ID), identity, src)
+	switch {
+	case errors.Is(err, livekit.ErrParticipantNotFound):
+		return Errorf(ENOTINCALL, "that participant is not connected to the call")
+	case errors.Is(err, livekit.ErrNoTrack):
+		return Errorf(ENOTRACK, "that participant does not publish a %s track", source)
+	case err != nil:
+		s.log.Warn("mute participant in livekit", "room", roomID, "err", err)
+		return Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
+	}
+	s.log.Info("participant muted by a room admin", "room", roomID, "call", call.ID, "identity", identity,
+		"source", source, "by", c.UserID)
+	return nil
+}
+
+// Remove takes a participant out of the call: a participant_left fact
+// with reason removed, LiveKit disconnects the device, and the identity
+// is refused new tokens for RemoveCooldown.
+func (s *Service) Remove(ctx context.Context, c Caller, roomID, identity string) error {
+	if err := s.requireAdmin(ctx, c.UserID, roomID); err != nil {
+		return err
+	}
+	unlock := s.lockRoom(roomID)
+	call, p, err := s.participant(roomID, identity)
+	if err != nil {
+		unlock()
+		return err
+	}
+	b := eventlog.Batch{Events: []eventlog.Event{{
+		RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: identity, UserID: p.UserID,
+		Name: p.Name, SID: p.SID, Source: eventlog.SourceUser, Reason: eventlog.ReasonRemoved, Detail: c.UserID,
+	}}}
+	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
+	if err == nil {
+		s.announce(ctx, roomID, evs)
+	}
+	unlock()
+	if err != nil {
+		return err
+	}
+	s.disconnect(ctx, roomID, call.ID, []string{identity}, p.UserID, eventlog.ReasonRemoved)
+	return nil
+}
+
+// RemovedEvent (call.removed) tells a user's clients that a device of
+// theirs was taken out of a call: reason removed (by an admin) or revoked
+// (they are no longer a member of the room).
+type RemovedEvent struct {
+	Type     string `json:"type"`
+	RoomID   string `json:"room_id"`
+	CallID   string `json:"call_id"`
+	Identity string `json:"identity"`
+	Reason   string `json:"reason"`
+}
+
+// EventType implements RealtimeEvent.
+func (e RemovedEvent) EventType() string { return EventCallRemoved }
+
+// disconnect removes devices from LiveKit and tells their user's clients
+// why. It runs after the facts are recorded, outside the room lock.
+func (s *Service) disconnect(ctx context.Context, roomID, callID string, identities []string, userID, reason string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, id := range identities {
+		if err := s.lk.RemoveParticipant(ctx, livekit.RoomName(roomID, callID), id); err != nil {
+			s.log.Warn("remove participant from livekit", "room", roomID, "err", err)
+		}
+		ev := RemovedEvent{Type: EventCallRemoved, RoomID: roomID, CallID: callID, Identity: id, Reason: reason}
+		if err := s.host.Publish(ctx, []string{userID}, ev); err != nil {
+			s.log.Warn("publish call removed", "room", roomID, "err", err)
+		}
+	}
+}
+
+// Revoke takes a user who is no longer a member of a room out of its
+// call: every device of theirs leaves (reason revoked) and is disconnected
+// by LiveKit, a ring for them stops, and their clients are told. Hosts
+// call it (through Plugin.MemberRemoved) when a user leaves or is removed
+// from a room; later tokens are refused because they are not a member.
+func (s *Service) Revoke(ctx context.Context, roomID, userID string) error {
+	unlock := s.lockRoom(roomID)
+	call := s.call(roomID)
+	if call == nil {
+		unlock()
+		return nil
+	}
+	var b eventlog.Batch
+	var gone []string
+	for _, p := range call.Sorted() {
+		if p.UserID == userID {
+			b.Events = append(b.Events, eventlog.Event{
+				RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: p.Identity, UserID: userID,
+				Name: p.Name, SID: p.SID, Source: eventlog.SourceUser, Reason: eventlog.ReasonRevoked,
+			})
+			gone = append(gone, p.Identity)
+		}
+	}
+	if r := call.Rings[userID]; r != nil {
+		b.Events = append(b.Events, ringStopped(call, r, eventlog.RingCancelled, eventlog.SourceUser))
+	}
+	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
+	if err == nil {
+		s.announce(ctx, roomID, evs)
+	}
+	callID := call.ID
+	unlock()
+	if err != nil {
+		return err
+	}
+	s.disconnect(ctx, roomID, callID, gone, userID, eventlog.ReasonRevoked)
+	return nil
+}
+
+// SetHand raises or lowers a participant's hand. Without identity it is
+// the caller's own device; lowering someone else's hand is for room
+// admins. Hands are live state, not facts: see README.
+func (s *Service) SetHand(ctx context.Context, c Caller, roomID, deviceID, identity string, raised bool) (*CallView, error) {
+	if identity == "" {
+		dev, err := deviceOf(c, deviceID)
+		if err != nil {
+			return nil, err
+		}
+		identity = Identity(c.UserID, dev)
+	}
+	if err := s.authorize(ctx, c.UserID, roomID); err != nil {
+		return nil, err
+	}
+	if owner, _ := UserOfIdentity(identity); owner != c.UserID {
+		admin, err := s.isAdmin(ctx, roomID, c.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if raised || !admin {
+			return nil, Errorf(ENOTALLOWED, "only a room admin can lower someone else's hand, and nobody can raise it")
+		}
+	}
+	unlock := s.lockRoom(roomID)
+	defer unlock()
+	call, _, err := s.participant(roomID, identity)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	hands := s.hands[call.ID]
+	_, was := hands[identity]
+	switch {
+	case raised && !was:
+		if hands == nil {
+			hands = make(map[string]time.Time)
+			s.hands[call.ID] = hands
+		}
+		hands[identity] = s.clock.Now()
+	case !raised && was:
+		delete(hands, identity)
+	}
+	s.mu.Unlock()
+	v := s.View(roomID)
+	if raised != was {
+		s.publishView(ctx, roomID, v)
+	}
+	return v, nil
+}
+
+// publishView sends the room's members the call as it is now, for live
+// state that is not in the log (hands).
+func (s *Service) publishView(ctx context.Context, roomID string, v *CallView) {
+	room, err := s.host.Room(ctx, roomID)
+	if err != nil {
+		s.log.Warn("cannot load room members for call update", "room", roomID, "err", err)
+		return
+	}
+	if err := s.host.Publish(ctx, room.Members, CallEvent{Type: EventCallUpdated, RoomID: roomID, Call: v}); err != nil {
+		s.log.Warn("publish call update", "room", roomID, "err", err)
+	}
+}
