@@ -89,6 +89,7 @@ export class CallSession {
     // arrives from LiveKit otherwise is known to be an admin's.
     this.selfMuting = 0;
     this.adminMuted = '';
+    this.connects = 0; // LiveKit connections made: 1 unless it rejoined
   }
 
   get active() {
@@ -318,6 +319,7 @@ export class CallSession {
       encryptionErrors: this.encryptionErrors,
       lastError: this.lastError,
       connectionState: this.room ? this.room.state : 'disconnected',
+      connects: this.connects,
       role: this.role,
       canPublish: this.canPublish(),
       screenSharing: this.screenShareEnabled(),
@@ -347,6 +349,7 @@ export class CallSession {
     if (!rejoin) this.#setState('connecting', 'Connecting to the call…');
     const keyProvider = new ExternalE2EEKeyProvider();
     const worker = new Worker(new URL(WORKER_PATH, location.href), { type: 'module' });
+    this.connects++;
     const room = new Room({
       dynacast: true,
       encryption: { keyProvider, worker },
