@@ -121,6 +121,12 @@ func TestAdminMutesAParticipantsMicrophoneFromTheList(t *testing.T) {
 	bob.Wait(10*time.Second, "bob's page shows his camera off", `document.getElementById('cam-toggle').textContent === 'Turn camera on'`)
 	alice.Wait(10*time.Second, "alice's page shows bob's camera off", tileAttr("bob", "camera")+` === 'off'`)
 	mark("camera muted")
+
+	// LiveKit's connection quality reaches the tiles and the list; on
+	// loopback it is good, so no warning banner shows.
+	alice.Wait(20*time.Second, "bob's connection quality on alice's page",
+		`['excellent', 'good'].includes(`+tileAttr("bob", "quality")+`) && `+rowAttr("bob", "quality")+` === `+tileAttr("bob", "quality"))
+	bob.Wait(2*time.Second, "no connection banner on a good connection", `document.getElementById('call-banner').hidden`)
 }
 
 // Carol and then Bob raise their hands: every page shows the hands on the

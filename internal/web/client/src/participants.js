@@ -7,7 +7,7 @@
 
 import { Track } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
-import { $, announce, h, setData } from './dom.js';
+import { $, announce, h, handIcon, setData } from './dom.js';
 import { participantOf } from './realtime.js';
 import { app, isRoomAdmin, nameOf } from './state.js';
 
@@ -108,7 +108,7 @@ const displayName = (p) => (p && (p.name || nameOf(p.user_id))) || '';
 function createRow(identity) {
   const name = h('span', { class: 'p-name' });
   const role = h('span', { class: 'p-role' });
-  const hand = h('span', { class: 'p-hand', hidden: true, text: '✋ Hand raised' });
+  const hand = h('span', { class: 'p-hand', hidden: true }, handIcon(), 'Hand raised');
   const quality = h('span', { class: 'p-quality' });
   const act = (cls, onclick) => h('button', { type: 'button', class: `p-act ${cls}`, onclick });
   const actions = {

@@ -7,7 +7,7 @@
 // the level LiveKit reports for the participant.
 
 import { Track, createAudioAnalyser } from 'livekit-client';
-import { h, initials, setData } from './dom.js';
+import { h, handIcon, initials, setData } from './dom.js';
 
 const LEVEL_INTERVAL_MS = 100;
 
@@ -129,7 +129,7 @@ export class Tiles {
     const mic = h('span', { class: 'badge mic' });
     const role = h('span', { class: 'badge role', hidden: true, text: 'listener' });
     const lock = h('span', { class: 'lock' });
-    const hand = h('span', { class: 'hand', hidden: true, role: 'img', 'aria-label': 'Hand raised', text: '✋' });
+    const hand = h('span', { class: 'hand', hidden: true, role: 'img', 'aria-label': 'Hand raised', title: 'Hand raised' }, handIcon());
     const quality = h('span', { class: 'quality', role: 'img' }, h('i'), h('i'), h('i'));
     const el = h(
       'figure',
