@@ -156,7 +156,7 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 	if err != nil {
 		return err
 	}
-	b, revoked := s.diff(call, present, member, s.clock.Now())
+	b, revoked, fix := s.diff(call, present, member, s.clock.Now())
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceReconcile)
 	if err != nil {
 		return err
@@ -166,6 +166,7 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 	}
 	s.announce(ctx, roomID, evs)
 	s.removeFromLiveKit(ctx, roomID, call.ID, revoked)
+	s.fixRoles(ctx, roomID, call.ID, fix)
 	return nil
 }
 
@@ -198,12 +199,14 @@ func (s *Service) memberships(ctx context.Context, roomID string, call *eventlog
 	return member, nil
 }
 
-// diff returns the events that turn call into what LiveKit reports, and
-// the devices in LiveKit to disconnect because their user is no longer a
-// member of the room (member says who is).
-func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, member map[string]bool, now time.Time) (eventlog.Batch, []string) {
+// diff returns the events that turn call into what LiveKit reports, the
+// devices in LiveKit to disconnect because their user is no longer a
+// member of the room (member says who is), and those whose permissions
+// do not match their role.
+func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, member map[string]bool, now time.Time) (eventlog.Batch, []string, []roleFix) {
 	var b eventlog.Batch
 	var revoked []string
+	var fix []roleFix
 	seen := make(map[string]bool, len(present))
 	base := eventlog.Event{RoomID: call.RoomID, CallID: call.ID, Source: eventlog.SourceReconcile}
 	accepted := map[string]bool{}
@@ -218,6 +221,9 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		seen[p.GetIdentity()] = true
 		cur := call.Participants[p.GetIdentity()]
+		if cur != nil && cur.Role != roleOf(p) {
+			fix = append(fix, roleFix{identity: p.GetIdentity(), listener: cur.Role == eventlog.RoleListener})
+		}
 		if cur != nil && cur.SID == p.GetSid() {
 			continue
 		}
@@ -250,5 +256,5 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		b.Events = append(b.Events, e)
 	}
-	return b, revoked
+	return b, revoked, fix
 }
