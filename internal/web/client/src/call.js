@@ -478,8 +478,9 @@ export class CallSession {
    * its buttons back but turns nothing on by itself.
    */
   async #onPermissions(prev, now) {
-    const could = !prev || !!prev.canPublish;
     const can = !!(now && now.canPublish);
+    // The first permissions (at connect) are the join's role, not a change.
+    const could = prev ? !!prev.canPublish : can;
     if (could && !can) {
       this.cb.announce('A room admin made you a listener. Your microphone, camera and screen share are off.');
       const lp = this.room && this.room.localParticipant;
