@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/internal/config"
 	"github.com/chattocalls/chatto/internal/lkserver"
@@ -171,6 +173,9 @@ func (e *Env) StartServer() {
 	))
 	m := server.New(e.Config, log)
 	m.Clock = e.Clock
+	// Tests sign in as the demo users, and sign in often: the cheapest
+	// bcrypt cost keeps that fast.
+	m.Demo, m.BcryptCost = true, bcrypt.MinCost
 	if err := m.Run(context.Background()); err != nil {
 		e.t.Fatalf("start server: %v", err)
 	}

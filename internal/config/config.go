@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/kelseyhightower/envconfig"
@@ -41,6 +42,10 @@ type Webserver struct {
 	URL string `toml:"url" split_words:"true"`
 	// Listen is the host:port the HTTP server binds to.
 	Listen string `toml:"listen" split_words:"true"`
+	// SessionIdle ends a session that made no request for this long.
+	SessionIdle time.Duration `toml:"session_idle" split_words:"true"`
+	// SessionMax ends a session this long after sign-in, however active.
+	SessionMax time.Duration `toml:"session_max" split_words:"true"`
 }
 
 // Database is the [database] section.
@@ -55,8 +60,10 @@ type Database struct {
 func New() Config {
 	return Config{
 		Webserver: Webserver{
-			URL:    "http://127.0.0.1:8080",
-			Listen: "127.0.0.1:8080",
+			URL:         "http://127.0.0.1:8080",
+			Listen:      "127.0.0.1:8080",
+			SessionIdle: 24 * time.Hour,
+			SessionMax:  30 * 24 * time.Hour,
 		},
 		Database: Database{
 			Path: "data/chatto.db",
@@ -230,6 +237,9 @@ func (c Config) validate() error {
 	if err := checkListen(c.Webserver.Listen); err != nil {
 		return fmt.Errorf("webserver.listen: %w", err)
 	}
+	if err := c.Webserver.validateSessions(); err != nil {
+		return err
+	}
 	if c.Database.Path == "" {
 		return errors.New("database.path: required")
 	}
@@ -237,6 +247,23 @@ func (c Config) validate() error {
 		return err
 	}
 	return c.Webhooks.validate()
+}
+
+// Session lifetimes: an idle limit under a minute would sign people out
+// between clicks; over a year a stolen cookie is as good as a password.
+const (
+	minSession = time.Minute
+	maxSession = 365 * 24 * time.Hour
+)
+
+func (w Webserver) validateSessions() error {
+	switch {
+	case w.SessionIdle < minSession || w.SessionIdle > maxSession:
+		return fmt.Errorf("webserver.session_idle: %s is outside %s..%s", w.SessionIdle, minSession, maxSession)
+	case w.SessionMax < w.SessionIdle || w.SessionMax > maxSession:
+		return fmt.Errorf("webserver.session_max: %s is outside session_idle (%s)..%s", w.SessionMax, w.SessionIdle, maxSession)
+	}
+	return nil
 }
 
 func checkBaseURL(raw string) error {
@@ -308,6 +335,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Group("webserver",
 			slog.String("url", c.Webserver.URL),
 			slog.String("listen", c.Webserver.Listen),
+			slog.String("session_idle", c.Webserver.SessionIdle.String()),
+			slog.String("session_max", c.Webserver.SessionMax.String()),
 		),
 		slog.Group("database",
 			slog.String("path", c.Database.Path),
