@@ -238,6 +238,9 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 		b.Events = append(b.Events, eventlog.Event{
 			RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: p.Identity,
 			UserID: p.UserID, Name: p.Name, Source: eventlog.SourceUser, Reason: eventlog.ReasonLeft,
+			// The session it ends, if LiveKit has confirmed one: its late
+			// participant_joined must not bring the device back.
+			SID: p.SID,
 		})
 		kicked = append(kicked, p.Identity)
 	}

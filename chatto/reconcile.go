@@ -233,6 +233,7 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		e := base
 		e.Kind, e.Identity, e.UserID, e.Name, e.SID = eventlog.ParticipantJoined, p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		e.SessionStart = sessionStart(p)
 		if cur == nil {
 			e.Role = roleOf(p)
 		}

@@ -20,7 +20,7 @@ var migrations embed.FS
 
 // columns is the select list every event query reads, in scan order.
 const columns = `seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
-	call_type, deadline_ms, outcome, detail, role`
+	call_type, deadline_ms, outcome, detail, role, lk_joined_ms`
 
 // Store is the SQLite-backed log plus the key table. It uses one
 // connection so every write is serialised and secure_delete applies to it.
@@ -46,8 +46,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	insert, err := db.PrepareContext(ctx, `INSERT INTO events
 		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
-		 call_type, deadline_ms, outcome, detail, role)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 call_type, deadline_ms, outcome, detail, role, lk_joined_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
@@ -140,7 +140,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 			e.At = time.Now()
 		}
 		res, err := insert.ExecContext(ctx, e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
-			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail, e.Role)
+			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail, e.Role, unixMilli(e.SessionStart))
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
 		}
@@ -149,6 +149,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 		}
 		e.At = time.UnixMilli(e.At.UnixMilli())
 		e.Deadline = fromMilli(unixMilli(e.Deadline))
+		e.SessionStart = fromMilli(unixMilli(e.SessionStart))
 		out[i] = e
 	}
 	if k := b.PutKey; k != nil {
@@ -245,15 +246,15 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Event, erro
 	var out []Event
 	for rows.Next() {
 		var e Event
-		var atMS, deadlineMS int64
+		var atMS, deadlineMS, sessionMS int64
 		var kind, source, outcome string
 		if err := rows.Scan(&e.Seq, &atMS, &e.RoomID, &e.CallID, &kind, &e.Identity, &e.UserID,
 			&e.Name, &e.SID, &source, &e.LiveKitEventID, &e.Reason,
-			&e.CallType, &deadlineMS, &outcome, &e.Detail, &e.Role); err != nil {
+			&e.CallType, &deadlineMS, &outcome, &e.Detail, &e.Role, &sessionMS); err != nil {
 			return nil, fmt.Errorf("eventlog: scan: %w", err)
 		}
 		e.At, e.Kind, e.Source = time.UnixMilli(atMS), Kind(kind), Source(source)
-		e.Deadline, e.Outcome = fromMilli(deadlineMS), Outcome(outcome)
+		e.Deadline, e.Outcome, e.SessionStart = fromMilli(deadlineMS), Outcome(outcome), fromMilli(sessionMS)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
