@@ -71,13 +71,20 @@ func (s *Service) Reconcile(ctx context.Context) error {
 }
 
 func (s *Service) reconcile(ctx context.Context) error {
+	// Calls first, LiveKit's rooms second: a call that starts in between
+	// is not in the snapshot (and its room, in the listing, is checked
+	// under the room lock), whereas the other order would take its room
+	// for gone.
+	s.mu.RLock()
+	calls := s.proj.Calls()
+	s.mu.RUnlock()
+	if pause := s.reconcilePause.Load(); pause != nil {
+		(*pause)()
+	}
 	rooms, err := s.lk.Rooms(ctx)
 	if err != nil {
 		return err
 	}
-	s.mu.RLock()
-	calls := s.proj.Calls()
-	s.mu.RUnlock()
 	var errs []error
 	for _, c := range calls {
 		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[livekit.RoomName(c.RoomID, c.ID)]))

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
@@ -56,6 +57,11 @@ type Service struct {
 	health healthState
 
 	outgoing outgoing // see outgoing.go
+
+	// reconcilePause, set only by tests, runs between a reconcile's two
+	// reads (the calls and LiveKit's rooms), to widen the window a call
+	// may start in.
+	reconcilePause atomic.Pointer[func()]
 }
 
 // Clock is the time source of the service's decisions and timers (ring

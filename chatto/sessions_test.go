@@ -8,6 +8,7 @@ import (
 
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
+	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/calltest"
 )
@@ -192,5 +193,32 @@ func TestAFlappingDeviceNeverEndsTheCallAndConverges(t *testing.T) {
 				t.Fatalf("LiveKit has %v, the call view %+v", ids, alice.Call("general"))
 			}
 		})
+	}
+}
+
+// A call that starts while a reconcile is between its two reads (the
+// calls and LiveKit's rooms) is not taken for gone.
+func TestACallStartedDuringAReconcileIsKept(t *testing.T) {
+	env, _ := ringEnv(t)
+	alice, bob := env.Login("alice"), env.Login("bob")
+	started := make(chan string)
+	chatto.SetReconcilePause(env.Service(), func() {
+		j := alice.Join("general", "a")
+		calltest.Connect(t, j)
+		calltest.Eventually(t, wait, "alice connected", connected(bob, "general", map[string]bool{"alice#a": true}))
+		started <- j.CallID
+	})
+	done := make(chan error)
+	go func() { done <- env.Service().Reconcile(t.Context()) }()
+	callID := <-started
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	chatto.SetReconcilePause(env.Service(), nil)
+	if v := bob.Call("general"); v == nil || v.ID != callID {
+		t.Fatalf("the call started during the reconcile is %+v, want %s still running", v, callID)
+	}
+	if countKind(callLog(t, env, callID), eventlog.CallEnded, "") != 0 {
+		t.Fatal("reconcile ended a call that started while it ran")
 	}
 }
