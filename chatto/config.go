@@ -2,6 +2,7 @@ package chatto
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -157,3 +158,25 @@ func httpURL(raw string) string {
 	}
 	return raw
 }
+
+// LogValue shows the settings without the API secret, so logging a
+// Config in any slog form never leaks it.
+func (c Config) LogValue() slog.Value {
+	secret := ""
+	if c.APISecret != "" {
+		secret = "[redacted]"
+	}
+	return slog.GroupValue(
+		slog.Bool("enabled", c.Enabled), slog.String("url", c.URL), slog.String("internal_url", c.InternalURL),
+		slog.String("api_key", c.APIKey), slog.String("api_secret", secret), slog.String("webhook_url", c.WebhookURL),
+		slog.Duration("token_ttl", c.TokenTTL), slog.Duration("reconcile_interval", c.ReconcileInterval),
+		slog.Duration("join_grace", c.JoinGrace), slog.Int("max_participants", c.MaxParticipants),
+		slog.Duration("empty_timeout", c.EmptyTimeout), slog.Duration("departure_timeout", c.DepartureTimeout),
+		slog.Int64("webhook_max_bytes", c.WebhookMaxBytes), slog.String("default_type", c.DefaultType),
+		slog.Duration("ring_timeout", c.RingTimeout), slog.String("default_role", c.DefaultRole),
+		slog.Duration("remove_cooldown", c.RemoveCooldown), slog.Bool("force_relay", c.ForceRelay),
+	)
+}
+
+// String keeps fmt's %v and %+v from printing the secret too.
+func (c Config) String() string { return c.LogValue().String() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	lkproto "github.com/livekit/protocol/livekit"
@@ -58,6 +59,9 @@ func (s *Service) Run(ctx context.Context) {
 		stop()
 		s.expireRings(ctx)
 		s.expirePending(ctx)
+		if err := s.store.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("a shredded key may still be in the WAL; retrying the checkpoint", "err", err)
+		}
 	}
 }
 
@@ -134,8 +138,13 @@ func (s *Service) expirePending(ctx context.Context) {
 	s.mu.RUnlock()
 	for _, r := range rooms {
 		if err := s.reconcileRoom(ctx, r, false); err != nil && ctx.Err() == nil {
+			// Say it once per outage, not on every retry.
+			level := slog.LevelDebug
+			if _, failing := s.graceRetry[r]; !failing {
+				level = slog.LevelWarn
+			}
 			s.graceRetry[r] = now.Add(graceRetryAfter)
-			s.log.Warn("join grace check failed; pending devices kept", "room", r, "err", err)
+			s.log.Log(ctx, level, "join grace check failed; pending devices kept until LiveKit answers", "room", r, "err", err)
 			continue
 		}
 		delete(s.graceRetry, r)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,6 +30,9 @@ type Store struct {
 	// insert is prepared once: parsing the statement cost more than
 	// running it.
 	insert *sql.Stmt
+	// checkpointDue is set while a shredded key may still sit in the WAL
+	// because its checkpoint could not complete.
+	checkpointDue atomic.Bool
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -170,23 +174,55 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	}
 	if b.ShredKey != "" {
 		if err := s.checkpoint(ctx); err != nil {
+			s.checkpointDue.Store(true)
 			return out, err
 		}
+		s.checkpointDue.Store(false)
 	}
 	return out, nil
 }
 
+// CheckpointIfDue retries the checkpoint of a shred that could not
+// complete, so a deleted key leaves the WAL without waiting for the next
+// call to end. It does nothing when no checkpoint is owed.
+func (s *Store) CheckpointIfDue(ctx context.Context) error {
+	if !s.checkpointDue.Load() {
+		return nil
+	}
+	if err := s.checkpoint(ctx); err != nil {
+		return err
+	}
+	s.checkpointDue.Store(false)
+	return nil
+}
+
 // checkpoint copies the WAL into the database and truncates it, so a
 // deleted key survives neither in old WAL frames nor in the file. A reader
-// holding an old snapshot makes SQLite report busy; retry briefly.
-func (s *Store) checkpoint(ctx context.Context) error {
+// holding an old snapshot makes SQLite report busy; it is retried for
+// about a second. Each attempt must not wait out busy_timeout (5 s) on
+// its own, so the attempts run on the store's connection with the busy
+// timeout off, restored afterwards.
+func (s *Store) checkpoint(ctx context.Context) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("eventlog: checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return fmt.Errorf("eventlog: checkpoint: %w", err)
+	}
+	defer func() {
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 5000`); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("eventlog: restore busy_timeout: %w", rerr))
+		}
+	}()
 	var busy, logFrames, done int
 	for attempt := 0; attempt < 50; attempt++ {
-		err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
-		if err != nil {
+		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		if err != nil && !strings.Contains(err.Error(), "SQLITE_BUSY") && !strings.Contains(err.Error(), "database is locked") {
 			return fmt.Errorf("eventlog: checkpoint: %w", err)
 		}
-		if busy == 0 {
+		if err == nil && busy == 0 {
 			return nil
 		}
 		select {
