@@ -91,7 +91,7 @@ func (s *Service) reconcile(ctx context.Context) error {
 	}
 	var errs []error
 	for _, c := range calls {
-		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[livekit.RoomName(c.RoomID, c.ID)]))
+		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[s.lk.RoomName(c.RoomID, c.ID)]))
 	}
 	for name := range rooms {
 		errs = append(errs, s.deleteIfStale(ctx, name))
@@ -99,10 +99,12 @@ func (s *Service) reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// deleteIfStale removes a LiveKit room of ours that belongs to no active
-// call, e.g. one left behind while this server was down.
+// deleteIfStale removes a LiveKit room of this server that belongs to no
+// active call, e.g. one left behind while this server was down. Only a
+// room whose call is in this server's log is ever deleted: a room with
+// this server's prefix but an unknown call is somebody else's.
 func (s *Service) deleteIfStale(ctx context.Context, name string) error {
-	roomID, callID, ok := livekit.ParseRoomName(name)
+	roomID, callID, ok := s.lk.ParseRoomName(name)
 	if !ok {
 		return nil
 	}
@@ -110,6 +112,10 @@ func (s *Service) deleteIfStale(ctx context.Context, name string) error {
 	defer unlock()
 	if c := s.call(roomID); c != nil && c.ID == callID {
 		return nil
+	}
+	ours, err := s.store.HasCall(ctx, callID)
+	if err != nil || !ours {
+		return err
 	}
 	s.log.Info("deleting stale livekit room", "room", roomID, "call", callID)
 	return s.lk.DeleteRoom(ctx, name)
@@ -163,7 +169,7 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 	var present []*lkproto.ParticipantInfo
 	if !roomGone {
 		var err error
-		present, err = s.lk.Participants(ctx, livekit.RoomName(roomID, call.ID))
+		present, err = s.lk.Participants(ctx, s.lk.RoomName(roomID, call.ID))
 		if err != nil && !errors.Is(err, livekit.ErrRoomNotFound) {
 			return err
 		}

@@ -6,11 +6,13 @@ import (
 	"testing"
 	"time"
 
+	lkproto "github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
 )
 
 // These tests reorder, hold and drop LiveKit's webhooks for one device
@@ -220,5 +222,40 @@ func TestACallStartedDuringAReconcileIsKept(t *testing.T) {
 	}
 	if countKind(callLog(t, env, callID), eventlog.CallEnded, "") != 0 {
 		t.Fatal("reconcile ended a call that started while it ran")
+	}
+}
+
+// Two servers share one LiveKit project: neither's reconcile touches the
+// other's rooms, and a server deletes only rooms whose call is in its own
+// log, even under its own prefix.
+func TestServersSharingALiveKitProjectKeepOutOfEachOthersRooms(t *testing.T) {
+	a := calltest.Start(t, func(c *config.Config) { c.LiveKit.ServerID = "server-a" })
+	b := a.StartPeer(t, func(c *config.Config) { c.LiveKit.ServerID = "server-b" })
+	ja := a.Login("alice").Join("general", "a")
+	calltest.Connect(t, ja)
+	calltest.Eventually(t, wait, "alice connected on server a", connected(a.Login("bob"), "general", map[string]bool{"alice#a": true}))
+	if ja.LiveKitRoom != "server-a.general."+ja.CallID {
+		t.Fatalf("server a named its room %q", ja.LiveKitRoom)
+	}
+	// A room with b's prefix whose call b never had.
+	if _, err := roomService(a).CreateRoom(t.Context(), &lkproto.CreateRoomRequest{Name: "server-b.general.0123456789abcdef01234567"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Service().Reconcile(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rooms, err := roomService(a).ListRooms(t.Context(), &lkproto.ListRoomsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, r := range rooms.GetRooms() {
+		names[r.GetName()] = true
+	}
+	if !names[ja.LiveKitRoom] || !names["server-b.general.0123456789abcdef01234567"] {
+		t.Fatalf("server b's reconcile deleted rooms that are not its own calls: left %v", names)
+	}
+	if !inLiveKit(t, a, ja.LiveKitRoom, "alice#a") {
+		t.Fatal("alice was taken out of server a's call")
 	}
 }

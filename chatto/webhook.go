@@ -9,14 +9,13 @@ import (
 	"github.com/livekit/protocol/webhook"
 
 	"github.com/chattocalls/chatto/eventlog"
-	"github.com/chattocalls/chatto/livekit"
 )
 
 // HandleWebhook applies a verified LiveKit webhook. Events for rooms that
 // are not an active call of ours are ignored. An error means nothing was
 // recorded and LiveKit should retry.
 func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) error {
-	roomID, callID, ok := livekit.ParseRoomName(ev.GetRoom().GetName())
+	roomID, callID, ok := s.lk.ParseRoomName(ev.GetRoom().GetName())
 	if !ok {
 		return nil
 	}
@@ -133,7 +132,7 @@ type roleFix struct {
 // demoted while it held a speaker's token and had not connected yet.
 func (s *Service) fixRoles(ctx context.Context, roomID, callID string, fixes []roleFix) {
 	for _, f := range fixes {
-		if err := s.lk.SetListener(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), f.identity, f.listener); err != nil {
+		if err := s.lk.SetListener(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), f.identity, f.listener); err != nil {
 			s.log.Warn("align livekit permissions with the participant's role", "room", roomID, "err", err)
 		}
 	}
@@ -184,7 +183,7 @@ func roleOf(p *lkproto.ParticipantInfo) string {
 // removeFromLiveKit disconnects devices that must not be in the call.
 func (s *Service) removeFromLiveKit(ctx context.Context, roomID, callID string, identities []string) {
 	for _, id := range identities {
-		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), id); err != nil {
+		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), id); err != nil {
 			s.log.Warn("remove a non-member from livekit", "room", roomID, "err", err)
 		}
 	}

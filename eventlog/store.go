@@ -2,8 +2,10 @@ package eventlog
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -346,4 +348,31 @@ func (s *Store) EventsOfCalls(ctx context.Context, callIDs []string) ([]Event, e
 	}
 	return s.query(ctx, `SELECT `+columns+`
 		FROM events WHERE call_id IN (?`+strings.Repeat(", ?", len(callIDs)-1)+`) ORDER BY seq`, args...)
+}
+
+// ServerID returns this installation's server id, choosing a random one
+// the first time and keeping it in the database, so it is stable across
+// restarts without configuration.
+func (s *Store) ServerID(ctx context.Context) (string, error) {
+	raw := make([]byte, 6)
+	rand.Read(raw)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO server_settings (name, value) VALUES ('server_id', ?)
+		ON CONFLICT (name) DO NOTHING`, "chatto-"+hex.EncodeToString(raw)); err != nil {
+		return "", fmt.Errorf("eventlog: choose server id: %w", err)
+	}
+	var id string
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM server_settings WHERE name = 'server_id'`).Scan(&id); err != nil {
+		return "", fmt.Errorf("eventlog: read server id: %w", err)
+	}
+	return id, nil
+}
+
+// HasCall reports whether a call with this id ever started in this log.
+func (s *Store) HasCall(ctx context.Context, callID string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE call_id = ? AND kind = 'call_started'`,
+		callID).Scan(&n); err != nil {
+		return false, fmt.Errorf("eventlog: look up call %s: %w", callID, err)
+	}
+	return n > 0, nil
 }
