@@ -3,8 +3,8 @@ package chatto
 import (
 	"fmt"
 	"log/slog"
-	"regexp"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )

@@ -70,7 +70,9 @@ func New(opt Options) *Client {
 }
 
 // RoomName is the LiveKit room of a call of this server.
-func (c *Client) RoomName(roomID, callID string) string { return RoomName(c.opt.ServerID, roomID, callID) }
+func (c *Client) RoomName(roomID, callID string) string {
+	return RoomName(c.opt.ServerID, roomID, callID)
+}
 
 // ParseRoomName reads a LiveKit room name of this server.
 func (c *Client) ParseRoomName(name string) (roomID, callID string, ok bool) {
