@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +85,8 @@ func TestCallLifecycleEndToEnd(t *testing.T) {
 	if err != nil || len(key) != chatto.KeySize {
 		t.Fatalf("e2ee key: %d bytes, err %v", len(key), err)
 	}
-	if ja.Identity != "alice#laptop" || ja.LiveKitRoom != "chatto_general_"+ja.CallID {
+	if ja.Identity != "alice#laptop" || ja.LiveKitRoom != env.Service().ServerID()+".general."+ja.CallID ||
+		!strings.HasPrefix(env.Service().ServerID(), "chatto-") {
 		t.Fatalf("identity %q, livekit room %q", ja.Identity, ja.LiveKitRoom)
 	}
 	// Pending until LiveKit confirms the connection through a webhook.

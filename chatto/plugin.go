@@ -47,7 +47,8 @@ func New(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log 
 		return nil, err
 	}
 	p.svc = svc
-	p.hooks = webhooks.NewHandler(cfg.APIKey, cfg.APISecret, cfg.WebhookMaxBytes, svc)
+	hookKey, hookSecret := cfg.webhookKey()
+	p.hooks = webhooks.NewHandler(hookKey, hookSecret, cfg.WebhookMaxBytes, svc)
 	return p, nil
 }
 

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -77,8 +78,9 @@ func New() Config {
 // the decoders we wrap, not in logs. secretKeys are their TOML keys as
 // the TOML decoder names them (an array's entries share one name).
 var secretKeys = map[string]bool{
-	"livekit.api_secret":       true,
-	"webhooks.outgoing.secret": true,
+	"livekit.api_secret":         true,
+	"livekit.webhook_api_secret": true,
+	"webhooks.outgoing.secret":   true,
 }
 
 const secretEnv = "CHATTO_LIVEKIT_API_SECRET"
@@ -298,7 +300,7 @@ func checkListen(addr string) error {
 // section.
 func (c Config) LiveKitYAML() string {
 	return "webhook:\n" +
-		"  api_key: " + yamlString(c.LiveKit.APIKey) + "\n" +
+		"  api_key: " + yamlString(cmp.Or(c.LiveKit.WebhookAPIKey, c.LiveKit.APIKey)) + "\n" +
 		"  urls:\n" +
 		"    - " + yamlString(c.LiveKit.WebhookURL) + "\n"
 }
@@ -327,10 +329,6 @@ func isAlnum(b byte) bool {
 // whether it is set.
 func (c Config) LogValue() slog.Value {
 	lk := c.LiveKit
-	secret := ""
-	if lk.APISecret != "" {
-		secret = "[redacted]"
-	}
 	return slog.GroupValue(
 		slog.Group("webserver",
 			slog.String("url", c.Webserver.URL),
@@ -341,26 +339,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Group("database",
 			slog.String("path", c.Database.Path),
 		),
-		slog.Group("livekit",
-			slog.Bool("enabled", lk.Enabled),
-			slog.String("url", lk.URL),
-			slog.String("internal_url", lk.InternalURL),
-			slog.String("api_key", lk.APIKey),
-			slog.String("api_secret", secret),
-			slog.String("webhook_url", lk.WebhookURL),
-			slog.String("token_ttl", lk.TokenTTL.String()),
-			slog.String("reconcile_interval", lk.ReconcileInterval.String()),
-			slog.String("join_grace", lk.JoinGrace.String()),
-			slog.Int("max_participants", lk.MaxParticipants),
-			slog.String("empty_timeout", lk.EmptyTimeout.String()),
-			slog.String("departure_timeout", lk.DepartureTimeout.String()),
-			slog.Int64("webhook_max_bytes", lk.WebhookMaxBytes),
-			slog.String("default_type", lk.DefaultType),
-			slog.String("ring_timeout", lk.RingTimeout.String()),
-			slog.String("default_role", lk.DefaultRole),
-			slog.String("remove_cooldown", lk.RemoveCooldown.String()),
-			slog.Bool("force_relay", lk.ForceRelay),
-		),
+		// chatto.Config redacts its own secrets.
+		slog.Attr{Key: "livekit", Value: lk.LogValue()},
 		slog.Attr{Key: "webhooks", Value: c.Webhooks.LogValue()},
 	)
 }

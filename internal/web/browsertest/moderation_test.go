@@ -51,7 +51,7 @@ func livekitTracks(t *testing.T, env *calltest.Env, room, identity string) []*lk
 	rs := lksdk.NewRoomServiceClient(env.LK.HTTPURL(), calltest.APIKey, calltest.APISecret)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	p, err := rs.GetParticipant(ctx, &lkproto.RoomParticipantIdentity{Room: livekit.RoomName(room, v.ID), Identity: identity})
+	p, err := rs.GetParticipant(ctx, &lkproto.RoomParticipantIdentity{Room: livekit.RoomName(env.Service().ServerID(), room, v.ID), Identity: identity})
 	if err != nil {
 		t.Fatalf("livekit participant %s: %v", identity, err)
 	}
