@@ -77,6 +77,38 @@ func (e *adminEnv) login(user, password string) int {
 	return resp.StatusCode
 }
 
+// token signs in and returns the session token.
+func (e *adminEnv) token(user, password string) string {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]string{"user": user, "password": password})
+	req, _ := http.NewRequest("POST", e.base+"/api/login", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", e.base)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		e.t.Fatalf("sign in %s: %d", user, resp.StatusCode)
+	}
+	return out.Token
+}
+
+// get sends an authenticated GET and returns the status.
+func (e *adminEnv) get(token, path string) int {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestAdminCommandsManageUsersAndRoomsOfARunningServer(t *testing.T) {
 	e := newAdminEnv(t)
 
@@ -135,6 +167,12 @@ func TestAdminCommandsManageUsersAndRoomsOfARunningServer(t *testing.T) {
 		t.Fatalf("members of team after the change:\n%s\nwant\n%s", got, want)
 	}
 	e.fails("not a member", "", "rooms", "members", "team", "--rm", "gus")
+
+	// The running server applies a removal to a signed-in member.
+	frank := e.token("frank", "battery staple")
+	calltest.Eventually(t, 10*time.Second, "the new room reaches the server", func() bool { return e.get(frank, "/api/rooms/team/messages") == 200 })
+	e.ok("", "rooms", "members", "team", "--rm", "frank")
+	calltest.Eventually(t, 10*time.Second, "frank is refused team", func() bool { return e.get(frank, "/api/rooms/team/messages") == 403 })
 	e.fails("at most two", "", "rooms", "members", "erin-frank", "--add", "gus")
 	e.fails("no room", "", "rooms", "members", "nowhere")
 
