@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -512,5 +513,29 @@ func TestEventStreamCarriesCallUpdatesAndNotices(t *testing.T) {
 	case ev := <-daveEvents:
 		t.Fatalf("dave, not in general, received %s", ev.Type)
 	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// Answers that carry a token or a call key must not be kept by any cache.
+func TestAnswersWithKeysAreNotCached(t *testing.T) {
+	env := calltest.Start(t)
+	alice := env.Login("alice")
+	for _, path := range []string{"/api/rooms/general/call/join", "/api/rooms/general/call/token"} {
+		req, _ := http.NewRequest("POST", env.BaseURL+path, strings.NewReader(`{"device_id":"d"}`))
+		req.Header.Set("Authorization", "Bearer "+alice.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res chatto.JoinResult
+		json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || res.E2EEKey == "" {
+			t.Fatalf("POST %s = %d", path, resp.StatusCode)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("POST %s: Cache-Control %q, want no-store", path, cc)
+		}
 	}
 }
