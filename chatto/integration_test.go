@@ -176,7 +176,9 @@ func TestSameUserOnTwoDevicesIsTwoParticipants(t *testing.T) {
 }
 
 func TestConcurrentFirstJoinsCreateOneCall(t *testing.T) {
-	env := calltest.Start(t, func(c *config.Config) { c.LiveKit.MaxParticipants = 100 })
+	env := calltest.Start(t, func(c *config.Config) {
+		c.LiveKit.MaxParticipants, c.LiveKit.MaxPendingDevices = 100, 100
+	})
 	users := []*calltest.Client{env.Login("alice"), env.Login("bob"), env.Login("carol")}
 	const n = 30
 	ids := make([]string, n)
