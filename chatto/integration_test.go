@@ -541,3 +541,24 @@ func TestAnswersWithKeysAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+// Anonymous callers of /healthz learn up or down and nothing else.
+func TestHealthzTellsAnonymousCallersOnlyUpOrDown(t *testing.T) {
+	env := calltest.Start(t)
+	alice := env.Login("alice")
+	calltest.Connect(t, alice.Join("general", "a"))
+	resp, err := http.Get(env.BaseURL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anon map[string]any
+	json.NewDecoder(resp.Body).Decode(&anon)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(anon) != 1 || anon["ok"] != true {
+		t.Fatalf("anonymous healthz = %d %v, want 200 {ok:true} only", resp.StatusCode, anon)
+	}
+	var full map[string]any
+	if st := alice.Do("GET", "/healthz", nil, &full); st != 200 || full["calls"] == nil || full["webhooks"] == nil {
+		t.Fatalf("signed-in healthz = %d %v", st, full)
+	}
+}
