@@ -106,18 +106,27 @@ func (c *Client) Call(room string) *chatto.CallView {
 // Connect joins LiveKit with a join result, as a client would.
 func Connect(t testing.TB, j *chatto.JoinResult) *lksdk.Room {
 	t.Helper()
-	// The SDK logs every ICE state change to stdout; tests assert instead.
-	quietSDK.Do(func() { lksdk.SetLogger(protologger.GetDiscardLogger()) })
-	r, err := lksdk.ConnectToRoomWithToken(j.LiveKitURL, j.Token, lksdk.NewRoomCallback(),
-		lksdk.WithConnectTimeout(15*time.Second),
-		lksdk.WithDisableRegionDiscovery(),
-		lksdk.WithAutoSubscribe(false),
-	)
+	r, err := Dial(j, nil)
 	if err != nil {
 		t.Fatalf("connect %s to LiveKit: %v", j.Identity, err)
 	}
 	t.Cleanup(r.Disconnect)
 	return r
+}
+
+// Dial is Connect for goroutines other than the test's: it returns the
+// error, and the caller disconnects the room. cb may be nil.
+func Dial(j *chatto.JoinResult, cb *lksdk.RoomCallback) (*lksdk.Room, error) {
+	// The SDK logs every ICE state change to stdout; tests assert instead.
+	quietSDK.Do(func() { lksdk.SetLogger(protologger.GetDiscardLogger()) })
+	if cb == nil {
+		cb = lksdk.NewRoomCallback()
+	}
+	return lksdk.ConnectToRoomWithToken(j.LiveKitURL, j.Token, cb,
+		lksdk.WithConnectTimeout(15*time.Second),
+		lksdk.WithDisableRegionDiscovery(),
+		lksdk.WithAutoSubscribe(false),
+	)
 }
 
 var quietSDK sync.Once

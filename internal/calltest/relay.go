@@ -14,7 +14,8 @@ import (
 )
 
 // Relay sits between LiveKit and the server's webhook endpoint. It
-// forwards every webhook untouched unless a test tells it to drop some.
+// forwards every webhook untouched unless a test tells it to drop or hold
+// some, or injects random faults (Inject).
 type Relay struct {
 	t      testing.TB
 	target string
@@ -27,6 +28,13 @@ type Relay struct {
 	held      []Held
 	forwarded []Delivery
 	dropped   []string
+
+	// Fault injection (faults.go): faults is nil while it is off; ctx ends
+	// the deliveries in flight when the test ends.
+	faults   *faultState
+	ctx      context.Context
+	stop     context.CancelFunc
+	inflight sync.WaitGroup
 }
 
 // Held is a webhook the relay answered 200 for and kept, to forward later
@@ -135,8 +143,9 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if hold {
 		r.held = append(r.held, h)
 	}
+	injected := !drop && !hold && r.inject(h)
 	r.mu.Unlock()
-	if drop || hold {
+	if drop || hold || injected {
 		w.WriteHeader(http.StatusOK)
 		return
 	}

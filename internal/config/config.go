@@ -174,6 +174,8 @@ var toolEnv = map[string]bool{
 	"CHATTO_LIVEKIT_SERVER_BIN": true, // a prebuilt livekit-server (internal/lkserver)
 	"CHATTO_CHROMIUM":           true, // the browser tests' Chromium
 	"CHATTO_BROWSER_CONSOLE":    true, // browser tests echo the page console
+	"CHATTO_SOAK":               true, // longer reliability suites (internal/calltest)
+	"CHATTO_CHAOS_SEED":         true, // replays a reliability suite's random choices
 }
 
 // checkEnvNames refuses CHATTO_* variables that configure nothing: like a
