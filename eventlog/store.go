@@ -58,7 +58,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
 	}
-	return &Store{db: db, insert: insert}, nil
+	s := &Store{db: db, insert: insert}
+	// A crash between a shred's commit and its checkpoint leaves the key
+	// in old WAL frames, and the owed checkpoint was only remembered in
+	// memory: finish it now. If another process holds a snapshot, the
+	// timer loop retries it (CheckpointIfDue).
+	if err := s.checkpoint(ctx); err != nil {
+		s.checkpointDue.Store(true)
+	}
+	return s, nil
 }
 
 // Migrate brings the log's tables in db to this build's schema. A file
