@@ -82,9 +82,9 @@ func (e *Env) secretForms() map[string]string {
 	return forms
 }
 
-// leaks lists where a secret was found, naming the secret's kind and the
+// Leaks lists where a secret was found, naming the secret's kind and the
 // place, never the secret.
-func (e *Env) leaks() []string {
+func (e *Env) Leaks() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	places := append([]observed{{where: "the server's logs", text: e.logs.String()}}, e.seen...)
@@ -105,7 +105,7 @@ func (e *Env) leaks() []string {
 
 // checkNoSecrets fails the test for every leak found.
 func (e *Env) checkNoSecrets() {
-	for _, l := range e.leaks() {
+	for _, l := range e.Leaks() {
 		e.t.Errorf("secret leaked: %s", l)
 	}
 }

@@ -41,7 +41,7 @@ func TestLeakCheckCatchesPlantedSecrets(t *testing.T) {
 	e := &Env{t: t, BaseURL: srv.URL}
 	c := &Client{t: t, env: e, User: "alice", Token: "t"}
 	c.Raw("POST", "/api/rooms/general/call/join", nil)
-	if got := e.leaks(); len(got) != 0 {
+	if got := e.Leaks(); len(got) != 0 {
 		t.Fatalf("a key in its own join answer was reported: %v", got)
 	}
 	c.Raw("POST", "/api/rooms/general/call/token", nil)
@@ -49,7 +49,7 @@ func TestLeakCheckCatchesPlantedSecrets(t *testing.T) {
 	Next(t, Stream(t, e, c), 5*time.Second, "call.updated", nil)
 	fmt.Fprintf(e, "level=DEBUG msg=oops key=%s\n", base64.RawURLEncoding.EncodeToString(key))
 
-	got := e.leaks()
+	got := e.Leaks()
 	for _, want := range []string{
 		"key 0 (base64) in answer to POST /api/rooms/general/call/token (200)",
 		"the API secret in answer to POST /api/rooms/general/messages (500)",
@@ -72,11 +72,11 @@ func TestLeakCheckCatchesKeysFromOutside(t *testing.T) {
 	raw := bytes.Repeat([]byte{0x42, 0x99}, 16)
 	e.AddKey(base64.StdEncoding.EncodeToString(raw))
 	e.Observe("browser console of bob", "log: fine")
-	if got := e.leaks(); len(got) != 0 {
+	if got := e.Leaks(); len(got) != 0 {
 		t.Fatalf("clean text reported: %v", got)
 	}
 	e.Observe("browser console of bob", "debug: key "+string(raw))
-	if got := e.leaks(); !slices.Equal(got, []string{"key 0 (raw) in browser console of bob"}) {
+	if got := e.Leaks(); !slices.Equal(got, []string{"key 0 (raw) in browser console of bob"}) {
 		t.Fatalf("got %q", got)
 	}
 }
