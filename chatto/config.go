@@ -2,7 +2,9 @@ package chatto
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -54,6 +56,17 @@ type Config struct {
 	// (iceTransportPolicy "relay"), so participants never learn each
 	// other's addresses. LiveKit must offer TURN (see README).
 	ForceRelay bool `toml:"force_relay" split_words:"true"`
+	// ServerID prefixes this server's LiveKit room names
+	// ("<server_id>.<room>.<call>"), so servers sharing a LiveKit project
+	// never touch each other's rooms. Empty: a random id chosen once and
+	// kept in the database.
+	ServerID string `toml:"server_id" split_words:"true"`
+	// WebhookAPIKey and WebhookAPISecret verify LiveKit's webhook
+	// signatures when LiveKit signs them with another key than the one
+	// this server uses for its API calls; they default to APIKey and
+	// APISecret.
+	WebhookAPIKey    string `toml:"webhook_api_key" split_words:"true"`
+	WebhookAPISecret string `toml:"webhook_api_secret" split_words:"true"`
 }
 
 // NewConfig returns the defaults; TOML and environment override them.
@@ -80,6 +93,16 @@ func (c *Config) Normalize() {
 		c.InternalURL = httpURL(c.URL)
 	}
 }
+
+// webhookKey returns the key pair LiveKit's webhooks are signed with.
+func (c Config) webhookKey() (key, secret string) {
+	if c.WebhookAPIKey == "" {
+		return c.APIKey, c.APISecret
+	}
+	return c.WebhookAPIKey, c.WebhookAPISecret
+}
+
+var serverIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Validate reports the first invalid setting, naming its TOML key. A
 // disabled config is always valid.
@@ -130,6 +153,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("livekit.default_role: %q is not \"speaker\" or \"listener\"", c.DefaultRole)
 	case c.RemoveCooldown < 0 || c.RemoveCooldown > 24*time.Hour:
 		return fmt.Errorf("livekit.remove_cooldown: %s is outside 0..24h", c.RemoveCooldown)
+	case c.ServerID != "" && !serverIDPattern.MatchString(c.ServerID):
+		return fmt.Errorf("livekit.server_id: %q must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", c.ServerID)
+	case c.WebhookAPIKey != "" && len(c.WebhookAPISecret) < 32:
+		return fmt.Errorf("livekit.webhook_api_secret: required (at least 32 characters) when webhook_api_key is set")
+	case c.WebhookAPIKey == "" && c.WebhookAPISecret != "":
+		return fmt.Errorf("livekit.webhook_api_key: required when webhook_api_secret is set")
 	}
 	return nil
 }
@@ -157,3 +186,30 @@ func httpURL(raw string) string {
 	}
 	return raw
 }
+
+// LogValue shows the settings without the API secret, so logging a
+// Config in any slog form never leaks it.
+func (c Config) LogValue() slog.Value {
+	secret, hookSecret := "", ""
+	if c.APISecret != "" {
+		secret = "[redacted]"
+	}
+	if c.WebhookAPISecret != "" {
+		hookSecret = "[redacted]"
+	}
+	return slog.GroupValue(
+		slog.Bool("enabled", c.Enabled), slog.String("url", c.URL), slog.String("internal_url", c.InternalURL),
+		slog.String("api_key", c.APIKey), slog.String("api_secret", secret), slog.String("webhook_url", c.WebhookURL),
+		slog.Duration("token_ttl", c.TokenTTL), slog.Duration("reconcile_interval", c.ReconcileInterval),
+		slog.Duration("join_grace", c.JoinGrace), slog.Int("max_participants", c.MaxParticipants),
+		slog.Duration("empty_timeout", c.EmptyTimeout), slog.Duration("departure_timeout", c.DepartureTimeout),
+		slog.Int64("webhook_max_bytes", c.WebhookMaxBytes), slog.String("default_type", c.DefaultType),
+		slog.Duration("ring_timeout", c.RingTimeout), slog.String("default_role", c.DefaultRole),
+		slog.Duration("remove_cooldown", c.RemoveCooldown), slog.Bool("force_relay", c.ForceRelay),
+		slog.String("server_id", c.ServerID), slog.String("webhook_api_key", c.WebhookAPIKey),
+		slog.String("webhook_api_secret", hookSecret),
+	)
+}
+
+// String keeps fmt's %v and %+v from printing the secret too.
+func (c Config) String() string { return c.LogValue().String() }

@@ -28,6 +28,9 @@ const (
 	ECALLERNOTMEMBER = "caller_not_member" // merge into a room the caller is not in
 	EREMOVED         = "removed"           // a removed device asks for a token within the cooldown
 	ENOTRACK         = "no_track"          // mute of a source the participant does not publish
+
+	ERATELIMITED = "rate_limited" // too many failed sign-ins from an account or address; Retry-After says when to try again
+	ECROSSSITE   = "cross_site"   // a cookie-authenticated change (or a sign-in) not sent by this site's own pages
 )
 
 // Error is a domain error with a stable code and a message safe to show

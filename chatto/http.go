@@ -33,6 +33,9 @@ var statusOf = map[string]int{
 	ECALLERNOTMEMBER: http.StatusConflict,
 	EREMOVED:         http.StatusForbidden,
 	ENOTRACK:         http.StatusNotFound,
+
+	ERATELIMITED: http.StatusTooManyRequests,
+	ECROSSSITE:   http.StatusForbidden,
 }
 
 // asDomain turns the webhook edge's errors into domain errors.

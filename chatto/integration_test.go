@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +86,8 @@ func TestCallLifecycleEndToEnd(t *testing.T) {
 	if err != nil || len(key) != chatto.KeySize {
 		t.Fatalf("e2ee key: %d bytes, err %v", len(key), err)
 	}
-	if ja.Identity != "alice#laptop" || ja.LiveKitRoom != "chatto_general_"+ja.CallID {
+	if ja.Identity != "alice#laptop" || ja.LiveKitRoom != env.Service().ServerID()+".general."+ja.CallID ||
+		!strings.HasPrefix(env.Service().ServerID(), "chatto-") {
 		t.Fatalf("identity %q, livekit room %q", ja.Identity, ja.LiveKitRoom)
 	}
 	// Pending until LiveKit confirms the connection through a webhook.
@@ -510,5 +513,29 @@ func TestEventStreamCarriesCallUpdatesAndNotices(t *testing.T) {
 	case ev := <-daveEvents:
 		t.Fatalf("dave, not in general, received %s", ev.Type)
 	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// Answers that carry a token or a call key must not be kept by any cache.
+func TestAnswersWithKeysAreNotCached(t *testing.T) {
+	env := calltest.Start(t)
+	alice := env.Login("alice")
+	for _, path := range []string{"/api/rooms/general/call/join", "/api/rooms/general/call/token"} {
+		req, _ := http.NewRequest("POST", env.BaseURL+path, strings.NewReader(`{"device_id":"d"}`))
+		req.Header.Set("Authorization", "Bearer "+alice.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res chatto.JoinResult
+		json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || res.E2EEKey == "" {
+			t.Fatalf("POST %s = %d", path, resp.StatusCode)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("POST %s: Cache-Control %q, want no-store", path, cc)
+		}
 	}
 }

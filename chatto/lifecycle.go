@@ -79,7 +79,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		// Create the LiveKit room first so its limits apply from the first
 		// connection, and so an unreachable LiveKit fails the join now
 		// instead of leaving the user in a call nobody can reach.
-		if err := s.lk.CreateRoom(ctx, livekit.RoomName(roomID, callID)); err != nil {
+		if err := s.lk.CreateRoom(ctx, s.lk.RoomName(roomID, callID)); err != nil {
 			s.log.Warn("livekit unreachable on call start", "room", roomID, "err", err)
 			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 		}
@@ -164,7 +164,7 @@ func (s *Service) checkRemoved(call *eventlog.Call, identity string, now time.Ti
 }
 
 func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, key []byte) (*JoinResult, error) {
-	lkRoom := livekit.RoomName(roomID, callID)
+	lkRoom := s.lk.RoomName(roomID, callID)
 	meta, _ := json.Marshal(map[string]string{"user_id": c.UserID, "name": c.Name, "device_id": dev})
 	token, exp, err := s.lk.Token(livekit.TokenRequest{Room: lkRoom, Identity: identity, Name: c.Name, Metadata: string(meta),
 		Listener: role == eventlog.RoleListener})
@@ -238,6 +238,9 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 		b.Events = append(b.Events, eventlog.Event{
 			RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: p.Identity,
 			UserID: p.UserID, Name: p.Name, Source: eventlog.SourceUser, Reason: eventlog.ReasonLeft,
+			// The session it ends, if LiveKit has confirmed one: its late
+			// participant_joined must not bring the device back.
+			SID: p.SID,
 		})
 		kicked = append(kicked, p.Identity)
 	}
@@ -245,7 +248,7 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	if err == nil {
 		s.announce(ctx, roomID, evs)
 	}
-	lkRoom := livekit.RoomName(roomID, call.ID)
+	lkRoom := s.lk.RoomName(roomID, call.ID)
 	unlock()
 	if err != nil {
 		return false, err

@@ -63,7 +63,7 @@ func (s *Service) SetRole(ctx context.Context, c Caller, roomID, identity, role 
 	}
 	// LiveKit first: if it cannot be told, a demoted participant would
 	// keep publishing while the log says otherwise.
-	err = s.lk.SetListener(ctx, livekit.RoomName(roomID, call.ID), identity, role == eventlog.RoleListener)
+	err = s.lk.SetListener(ctx, s.lk.RoomName(roomID, call.ID), identity, role == eventlog.RoleListener)
 	switch {
 	case errors.Is(err, livekit.ErrParticipantNotFound):
 		// Not connected (yet): its next token carries the role.
@@ -105,7 +105,7 @@ func (s *Service) Mute(ctx context.Context, c Caller, roomID, identity, source s
 	if err != nil {
 		return err
 	}
-	err = s.lk.MuteSource(ctx, livekit.RoomName(roomID, call.ID), identity, src)
+	err = s.lk.MuteSource(ctx, s.lk.RoomName(roomID, call.ID), identity, src)
 	switch {
 	case errors.Is(err, livekit.ErrParticipantNotFound):
 		return Errorf(ENOTINCALL, "that participant is not connected to the call")
@@ -168,7 +168,7 @@ func (e RemovedEvent) EventType() string { return EventCallRemoved }
 func (s *Service) disconnect(ctx context.Context, roomID, callID string, identities []string, userID, reason string) {
 	ctx = context.WithoutCancel(ctx)
 	for _, id := range identities {
-		if err := s.lk.RemoveParticipant(ctx, livekit.RoomName(roomID, callID), id); err != nil {
+		if err := s.lk.RemoveParticipant(ctx, s.lk.RoomName(roomID, callID), id); err != nil {
 			s.log.Warn("remove participant from livekit", "room", roomID, "err", err)
 		}
 		ev := RemovedEvent{Type: EventCallRemoved, RoomID: roomID, CallID: callID, Identity: id, Reason: reason}

@@ -430,3 +430,7 @@ func TestDemotionBeforeConnectingHoldsWhenTheOldTokenIsUsed(t *testing.T) {
 		t.Fatal("bob is no longer a listener in the call view")
 	}
 }
+
+func listReq(room string) *lkproto.ListParticipantsRequest {
+	return &lkproto.ListParticipantsRequest{Room: room}
+}

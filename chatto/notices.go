@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
-	"github.com/chattocalls/chatto/livekit"
 )
 
 // announce tells the host about committed events: timeline notices for
@@ -34,7 +33,7 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 	if ended != nil {
 		// Nobody should linger in the LiveKit room of a call whose key is
 		// gone; deleting it also frees LiveKit's resources at once.
-		if err := s.lk.DeleteRoom(ctx, livekit.RoomName(roomID, ended.ID)); err != nil {
+		if err := s.lk.DeleteRoom(ctx, s.lk.RoomName(roomID, ended.ID)); err != nil {
 			s.log.Debug("delete livekit room of ended call", "room", roomID, "err", err)
 		}
 	}

@@ -47,7 +47,8 @@ func New(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log 
 		return nil, err
 	}
 	p.svc = svc
-	p.hooks = webhooks.NewHandler(cfg.APIKey, cfg.APISecret, cfg.WebhookMaxBytes, svc)
+	hookKey, hookSecret := cfg.webhookKey()
+	p.hooks = webhooks.NewHandler(hookKey, hookSecret, cfg.WebhookMaxBytes, svc)
 	return p, nil
 }
 
@@ -199,7 +200,13 @@ func (p *Plugin) join(c echo.Context, caller Caller) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, res)
+	return secretJSON(c, res)
+}
+
+// secretJSON answers with a token and a call key, which no cache may keep.
+func secretJSON(c echo.Context, v any) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, v)
 }
 
 func (p *Plugin) refresh(c echo.Context, caller Caller) error {
@@ -211,7 +218,7 @@ func (p *Plugin) refresh(c echo.Context, caller Caller) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, res)
+	return secretJSON(c, res)
 }
 
 func (p *Plugin) leave(c echo.Context, caller Caller) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	lkproto "github.com/livekit/protocol/livekit"
@@ -58,6 +59,9 @@ func (s *Service) Run(ctx context.Context) {
 		stop()
 		s.expireRings(ctx)
 		s.expirePending(ctx)
+		if err := s.store.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("a shredded key may still be in the WAL; retrying the checkpoint", "err", err)
+		}
 	}
 }
 
@@ -71,16 +75,23 @@ func (s *Service) Reconcile(ctx context.Context) error {
 }
 
 func (s *Service) reconcile(ctx context.Context) error {
+	// Calls first, LiveKit's rooms second: a call that starts in between
+	// is not in the snapshot (and its room, in the listing, is checked
+	// under the room lock), whereas the other order would take its room
+	// for gone.
+	s.mu.RLock()
+	calls := s.proj.Calls()
+	s.mu.RUnlock()
+	if pause := s.reconcilePause.Load(); pause != nil {
+		(*pause)()
+	}
 	rooms, err := s.lk.Rooms(ctx)
 	if err != nil {
 		return err
 	}
-	s.mu.RLock()
-	calls := s.proj.Calls()
-	s.mu.RUnlock()
 	var errs []error
 	for _, c := range calls {
-		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[livekit.RoomName(c.RoomID, c.ID)]))
+		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[s.lk.RoomName(c.RoomID, c.ID)]))
 	}
 	for name := range rooms {
 		errs = append(errs, s.deleteIfStale(ctx, name))
@@ -88,10 +99,12 @@ func (s *Service) reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// deleteIfStale removes a LiveKit room of ours that belongs to no active
-// call, e.g. one left behind while this server was down.
+// deleteIfStale removes a LiveKit room of this server that belongs to no
+// active call, e.g. one left behind while this server was down. Only a
+// room whose call is in this server's log is ever deleted: a room with
+// this server's prefix but an unknown call is somebody else's.
 func (s *Service) deleteIfStale(ctx context.Context, name string) error {
-	roomID, callID, ok := livekit.ParseRoomName(name)
+	roomID, callID, ok := s.lk.ParseRoomName(name)
 	if !ok {
 		return nil
 	}
@@ -99,6 +112,10 @@ func (s *Service) deleteIfStale(ctx context.Context, name string) error {
 	defer unlock()
 	if c := s.call(roomID); c != nil && c.ID == callID {
 		return nil
+	}
+	ours, err := s.store.HasCall(ctx, callID)
+	if err != nil || !ours {
+		return err
 	}
 	s.log.Info("deleting stale livekit room", "room", roomID, "call", callID)
 	return s.lk.DeleteRoom(ctx, name)
@@ -127,8 +144,13 @@ func (s *Service) expirePending(ctx context.Context) {
 	s.mu.RUnlock()
 	for _, r := range rooms {
 		if err := s.reconcileRoom(ctx, r, false); err != nil && ctx.Err() == nil {
+			// Say it once per outage, not on every retry.
+			level := slog.LevelDebug
+			if _, failing := s.graceRetry[r]; !failing {
+				level = slog.LevelWarn
+			}
 			s.graceRetry[r] = now.Add(graceRetryAfter)
-			s.log.Warn("join grace check failed; pending devices kept", "room", r, "err", err)
+			s.log.Log(ctx, level, "join grace check failed; pending devices kept until LiveKit answers", "room", r, "err", err)
 			continue
 		}
 		delete(s.graceRetry, r)
@@ -147,7 +169,7 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 	var present []*lkproto.ParticipantInfo
 	if !roomGone {
 		var err error
-		present, err = s.lk.Participants(ctx, livekit.RoomName(roomID, call.ID))
+		present, err = s.lk.Participants(ctx, s.lk.RoomName(roomID, call.ID))
 		if err != nil && !errors.Is(err, livekit.ErrRoomNotFound) {
 			return err
 		}
@@ -233,6 +255,7 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		e := base
 		e.Kind, e.Identity, e.UserID, e.Name, e.SID = eventlog.ParticipantJoined, p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		e.SessionStart = sessionStart(p)
 		if cur == nil {
 			e.Role = roleOf(p)
 		}

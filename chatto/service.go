@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
@@ -56,6 +57,11 @@ type Service struct {
 	health healthState
 
 	outgoing outgoing // see outgoing.go
+
+	// reconcilePause, set only by tests, runs between a reconcile's two
+	// reads (the calls and LiveKit's rooms), to widen the window a call
+	// may start in.
+	reconcilePause atomic.Pointer[func()]
 }
 
 // Clock is the time source of the service's decisions and timers (ring
@@ -84,9 +90,17 @@ func WithClock(c Clock) Option { return func(s *Service) { s.clock = c } }
 // NewService loads the active calls from the log and returns a Service.
 // It does not contact LiveKit; Run does.
 func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log *slog.Logger, opts ...Option) (*Service, error) {
+	if cfg.ServerID == "" {
+		id, err := store.ServerID(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("chatto: server id: %w", err)
+		}
+		cfg.ServerID = id
+	}
 	s := &Service{
 		cfg: cfg, host: host, store: store, log: log, clock: systemClock{},
 		lk: livekit.New(livekit.Options{
+			ServerID:    cfg.ServerID,
 			InternalURL: cfg.InternalURL, APIKey: cfg.APIKey, APISecret: cfg.APISecret,
 			TokenTTL: cfg.TokenTTL, MaxParticipants: cfg.MaxParticipants,
 			EmptyTimeout: cfg.EmptyTimeout, DepartureTimeout: cfg.DepartureTimeout,
@@ -115,7 +129,8 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		}
 		s.keys[c.ID] = key
 	}
-	log.Info("call state rebuilt from the event log", "events", len(events), "active_calls", len(s.keys))
+	log.Info("call state rebuilt from the event log", "events", len(events), "active_calls", len(s.keys),
+		"server_id", cfg.ServerID)
 	return s, nil
 }
 
@@ -206,6 +221,9 @@ func (s *Service) call(roomID string) *eventlog.Call {
 	defer s.mu.RUnlock()
 	return s.proj.Call(roomID)
 }
+
+// ServerID is the id that prefixes this server's LiveKit room names.
+func (s *Service) ServerID() string { return s.cfg.ServerID }
 
 // activeCall returns the room's active call or the no_call error. The
 // caller holds the room lock.

@@ -3,19 +3,19 @@ package chatto
 import (
 	"context"
 	"fmt"
+	"time"
 
 	lkproto "github.com/livekit/protocol/livekit"
 	"github.com/livekit/protocol/webhook"
 
 	"github.com/chattocalls/chatto/eventlog"
-	"github.com/chattocalls/chatto/livekit"
 )
 
 // HandleWebhook applies a verified LiveKit webhook. Events for rooms that
 // are not an active call of ours are ignored. An error means nothing was
 // recorded and LiveKit should retry.
 func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) error {
-	roomID, callID, ok := livekit.ParseRoomName(ev.GetRoom().GetName())
+	roomID, callID, ok := s.lk.ParseRoomName(ev.GetRoom().GetName())
 	if !ok {
 		return nil
 	}
@@ -37,12 +37,17 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 		if !ok || p.GetSid() == "" || call.LeftSIDs[p.GetSid()] || (cur != nil && cur.SID == p.GetSid()) {
 			return nil
 		}
+		if staleSession(cur, p) {
+			// A late join of a session older than the one the device
+			// has (or had before it asked for a new token).
+			return nil
+		}
 		member, err := s.host.IsMember(ctx, roomID, userID)
 		if err != nil {
 			return fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
 		}
 		e := base
-		e.Identity, e.UserID, e.Name, e.SID = p.GetIdentity(), userID, p.GetName(), p.GetSid()
+		e.Identity, e.UserID, e.Name, e.SID, e.SessionStart = p.GetIdentity(), userID, p.GetName(), p.GetSid(), sessionStart(p)
 		if !member {
 			// Someone who is no longer in the room (a token from before
 			// they left): record the session as over and disconnect it.
@@ -71,6 +76,15 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 		e := base
 		e.Kind, e.Identity, e.SID, e.Reason = eventlog.ParticipantLeft, p.GetIdentity(), p.GetSid(), eventlog.ReasonLeft
 		e.UserID, _ = UserOfIdentity(p.GetIdentity())
+		e.SessionStart = sessionStart(p)
+		if cur := call.Participants[p.GetIdentity()]; cur != nil && cur.Pending() && ownSession(cur, p) {
+			// The pending device's own session: LiveKit's join webhook
+			// for it was lost. Record that it joined, so the leave
+			// removes it now instead of when the join grace runs out.
+			joined := e
+			joined.Kind, joined.Reason, joined.Detail, joined.Name = eventlog.ParticipantJoined, "", "", cur.Name
+			b.Events = append(b.Events, joined)
+		}
 		if r := p.GetDisconnectReason(); r != lkproto.DisconnectReason_UNKNOWN_REASON {
 			e.Detail = r.String()
 		}
@@ -118,10 +132,44 @@ type roleFix struct {
 // demoted while it held a speaker's token and had not connected yet.
 func (s *Service) fixRoles(ctx context.Context, roomID, callID string, fixes []roleFix) {
 	for _, f := range fixes {
-		if err := s.lk.SetListener(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), f.identity, f.listener); err != nil {
+		if err := s.lk.SetListener(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), f.identity, f.listener); err != nil {
 			s.log.Warn("align livekit permissions with the participant's role", "room", roomID, "err", err)
 		}
 	}
+}
+
+// sessionStart is when LiveKit says the participant's session joined.
+func sessionStart(p *lkproto.ParticipantInfo) time.Time {
+	if ms := p.GetJoinedAtMs(); ms > 0 {
+		return time.UnixMilli(ms)
+	}
+	if sec := p.GetJoinedAt(); sec > 0 {
+		return time.Unix(sec, 0)
+	}
+	return time.Time{}
+}
+
+// staleSession reports whether p is a session of cur's device that is
+// older than the one cur knows: it started before cur's current session
+// or, for a device pending a new token, no later than its previous one.
+// Only LiveKit's own times are compared.
+func staleSession(cur *eventlog.Participant, p *lkproto.ParticipantInfo) bool {
+	start := sessionStart(p)
+	if cur == nil || start.IsZero() || cur.SessionStart.IsZero() {
+		return false
+	}
+	if cur.Pending() {
+		return !start.After(cur.SessionStart)
+	}
+	return start.Before(cur.SessionStart)
+}
+
+// ownSession reports whether session p, which just left, is the one a
+// pending device connected with (rather than the session it had before
+// its new token).
+func ownSession(cur *eventlog.Participant, p *lkproto.ParticipantInfo) bool {
+	start := sessionStart(p)
+	return !start.IsZero() && (cur.SessionStart.IsZero() || start.After(cur.SessionStart))
 }
 
 // roleOf reads a participant's role from the permissions LiveKit reports.
@@ -135,7 +183,7 @@ func roleOf(p *lkproto.ParticipantInfo) string {
 // removeFromLiveKit disconnects devices that must not be in the call.
 func (s *Service) removeFromLiveKit(ctx context.Context, roomID, callID string, identities []string) {
 	for _, id := range identities {
-		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), livekit.RoomName(roomID, callID), id); err != nil {
+		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), id); err != nil {
 			s.log.Warn("remove a non-member from livekit", "room", roomID, "err", err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
 )
 
 // signedWebhook builds a request exactly as LiveKit signs it: a JWT issued
@@ -205,4 +206,33 @@ func TestWebhookEdgeCases(t *testing.T) {
 			t.Fatalf("internal detail leaked: %s", body)
 		}
 	})
+}
+
+// With webhook_api_key/secret set, LiveKit's webhooks are verified with
+// that pair, not with the API key the server uses for RoomService.
+func TestWebhooksVerifyWithTheSeparateWebhookKey(t *testing.T) {
+	const hookSecret = "a-separate-webhook-secret-0123456789abcdef"
+	env := calltest.Start(t, func(c *config.Config) {
+		c.LiveKit.WebhookAPIKey, c.LiveKit.WebhookAPISecret = "hookkey", hookSecret
+	})
+	url := env.BaseURL + "/webhooks/livekit"
+	body := webhookBody(t, "EV_hook", "room_started", "elsewhere", "", "")
+	sign := func(key, secret string) *http.Request {
+		req := signedWebhook(t, url, body, secret)
+		sum := sha256.Sum256(body)
+		jwt, err := auth.NewAccessToken(key, secret).SetValidFor(time.Minute).
+			SetSha256(base64.StdEncoding.EncodeToString(sum[:])).ToJWT()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", jwt)
+		return req
+	}
+	p := poster{t: t, url: url}
+	if st, raw := p.send(sign(calltest.APIKey, calltest.APISecret)); st != 401 {
+		t.Fatalf("webhook signed with the API key = %d %s, want 401", st, raw)
+	}
+	if st, raw := p.send(sign("hookkey", hookSecret)); st != 200 {
+		t.Fatalf("webhook signed with the webhook key = %d %s, want 200", st, raw)
+	}
 }

@@ -121,4 +121,7 @@ type Event struct {
 	Detail string
 	// Role is set on participant_joined and role_changed.
 	Role string
+	// SessionStart is when LiveKit says session SID joined, on facts that
+	// come from LiveKit (zero when unknown).
+	SessionStart time.Time
 }

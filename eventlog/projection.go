@@ -68,6 +68,10 @@ type Participant struct {
 	PendingSince time.Time
 	// Role is RoleSpeaker or RoleListener.
 	Role string
+	// SessionStart is when LiveKit says the device's latest known session
+	// joined. It stays while the device is pending a new session, so a
+	// late fact about that older session can be recognised.
+	SessionStart time.Time
 }
 
 // Ring is one user being rung into a call.
@@ -163,6 +167,9 @@ func (c *Call) Apply(e Event) {
 		part.SID = e.SID
 		if e.SID == "" {
 			part.PendingSince = e.At
+		}
+		if !e.SessionStart.IsZero() {
+			part.SessionStart = e.SessionStart
 		}
 	case ParticipantLeft:
 		// A leave naming a session removes the participant only if that

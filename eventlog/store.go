@@ -2,12 +2,15 @@ package eventlog
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -20,7 +23,7 @@ var migrations embed.FS
 
 // columns is the select list every event query reads, in scan order.
 const columns = `seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
-	call_type, deadline_ms, outcome, detail, role`
+	call_type, deadline_ms, outcome, detail, role, lk_joined_ms`
 
 // Store is the SQLite-backed log plus the key table. It uses one
 // connection so every write is serialised and secure_delete applies to it.
@@ -29,6 +32,9 @@ type Store struct {
 	// insert is prepared once: parsing the statement cost more than
 	// running it.
 	insert *sql.Stmt
+	// checkpointDue is set while a shredded key may still sit in the WAL
+	// because its checkpoint could not complete.
+	checkpointDue atomic.Bool
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -46,8 +52,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	insert, err := db.PrepareContext(ctx, `INSERT INTO events
 		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
-		 call_type, deadline_ms, outcome, detail, role)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 call_type, deadline_ms, outcome, detail, role, lk_joined_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
@@ -140,7 +146,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 			e.At = time.Now()
 		}
 		res, err := insert.ExecContext(ctx, e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
-			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail, e.Role)
+			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail, e.Role, unixMilli(e.SessionStart))
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
 		}
@@ -149,6 +155,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 		}
 		e.At = time.UnixMilli(e.At.UnixMilli())
 		e.Deadline = fromMilli(unixMilli(e.Deadline))
+		e.SessionStart = fromMilli(unixMilli(e.SessionStart))
 		out[i] = e
 	}
 	if k := b.PutKey; k != nil {
@@ -169,23 +176,55 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	}
 	if b.ShredKey != "" {
 		if err := s.checkpoint(ctx); err != nil {
+			s.checkpointDue.Store(true)
 			return out, err
 		}
+		s.checkpointDue.Store(false)
 	}
 	return out, nil
 }
 
+// CheckpointIfDue retries the checkpoint of a shred that could not
+// complete, so a deleted key leaves the WAL without waiting for the next
+// call to end. It does nothing when no checkpoint is owed.
+func (s *Store) CheckpointIfDue(ctx context.Context) error {
+	if !s.checkpointDue.Load() {
+		return nil
+	}
+	if err := s.checkpoint(ctx); err != nil {
+		return err
+	}
+	s.checkpointDue.Store(false)
+	return nil
+}
+
 // checkpoint copies the WAL into the database and truncates it, so a
 // deleted key survives neither in old WAL frames nor in the file. A reader
-// holding an old snapshot makes SQLite report busy; retry briefly.
-func (s *Store) checkpoint(ctx context.Context) error {
+// holding an old snapshot makes SQLite report busy; it is retried for
+// about a second. Each attempt must not wait out busy_timeout (5 s) on
+// its own, so the attempts run on the store's connection with the busy
+// timeout off, restored afterwards.
+func (s *Store) checkpoint(ctx context.Context) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("eventlog: checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return fmt.Errorf("eventlog: checkpoint: %w", err)
+	}
+	defer func() {
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 5000`); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("eventlog: restore busy_timeout: %w", rerr))
+		}
+	}()
 	var busy, logFrames, done int
 	for attempt := 0; attempt < 50; attempt++ {
-		err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
-		if err != nil {
+		err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		if err != nil && !strings.Contains(err.Error(), "SQLITE_BUSY") && !strings.Contains(err.Error(), "database is locked") {
 			return fmt.Errorf("eventlog: checkpoint: %w", err)
 		}
-		if busy == 0 {
+		if err == nil && busy == 0 {
 			return nil
 		}
 		select {
@@ -245,15 +284,15 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Event, erro
 	var out []Event
 	for rows.Next() {
 		var e Event
-		var atMS, deadlineMS int64
+		var atMS, deadlineMS, sessionMS int64
 		var kind, source, outcome string
 		if err := rows.Scan(&e.Seq, &atMS, &e.RoomID, &e.CallID, &kind, &e.Identity, &e.UserID,
 			&e.Name, &e.SID, &source, &e.LiveKitEventID, &e.Reason,
-			&e.CallType, &deadlineMS, &outcome, &e.Detail, &e.Role); err != nil {
+			&e.CallType, &deadlineMS, &outcome, &e.Detail, &e.Role, &sessionMS); err != nil {
 			return nil, fmt.Errorf("eventlog: scan: %w", err)
 		}
 		e.At, e.Kind, e.Source = time.UnixMilli(atMS), Kind(kind), Source(source)
-		e.Deadline, e.Outcome = fromMilli(deadlineMS), Outcome(outcome)
+		e.Deadline, e.Outcome, e.SessionStart = fromMilli(deadlineMS), Outcome(outcome), fromMilli(sessionMS)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -309,4 +348,31 @@ func (s *Store) EventsOfCalls(ctx context.Context, callIDs []string) ([]Event, e
 	}
 	return s.query(ctx, `SELECT `+columns+`
 		FROM events WHERE call_id IN (?`+strings.Repeat(", ?", len(callIDs)-1)+`) ORDER BY seq`, args...)
+}
+
+// ServerID returns this installation's server id, choosing a random one
+// the first time and keeping it in the database, so it is stable across
+// restarts without configuration.
+func (s *Store) ServerID(ctx context.Context) (string, error) {
+	raw := make([]byte, 6)
+	rand.Read(raw)
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO server_settings (name, value) VALUES ('server_id', ?)
+		ON CONFLICT (name) DO NOTHING`, "chatto-"+hex.EncodeToString(raw)); err != nil {
+		return "", fmt.Errorf("eventlog: choose server id: %w", err)
+	}
+	var id string
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM server_settings WHERE name = 'server_id'`).Scan(&id); err != nil {
+		return "", fmt.Errorf("eventlog: read server id: %w", err)
+	}
+	return id, nil
+}
+
+// HasCall reports whether a call with this id ever started in this log.
+func (s *Store) HasCall(ctx context.Context, callID string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE call_id = ? AND kind = 'call_started'`,
+		callID).Scan(&n); err != nil {
+		return false, fmt.Errorf("eventlog: look up call %s: %w", callID, err)
+	}
+	return n > 0, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -629,5 +630,50 @@ func BenchmarkAppendJoin(b *testing.B) {
 		if _, err := s.Append(ctx, Batch{Events: []Event{e}}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A reader holding an old snapshot makes the shred's checkpoint fail; the
+// key then sits in the WAL until CheckpointIfDue succeeds once the reader
+// is gone.
+func TestAFailedShredCheckpointIsRetried(t *testing.T) {
+	s, path := openStore(t)
+	ctx := context.Background()
+	key := randomKey(t)
+	mustAppend(t, s, Batch{Events: []Event{started("r", "c")}, PutKey: &CallKey{CallID: "c", Key: key}})
+
+	reader, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM call_keys`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckpointIfDue(ctx); err != nil {
+		t.Fatalf("checkpoint with none owed: %v", err)
+	}
+	evs, err := s.Append(ctx, Batch{Events: []Event{ended("r", "c")}, ShredKey: "c"})
+	if err == nil || len(evs) != 1 {
+		t.Fatalf("shred with a reader holding a snapshot = %v, %v; want the facts committed and a checkpoint error", evs, err)
+	}
+	if !bytes.Contains(diskBytes(t, path), key) {
+		t.Fatal("the key left the files although the checkpoint failed; this test proves nothing")
+	}
+	tx.Rollback()
+	if err := s.CheckpointIfDue(ctx); err != nil {
+		t.Fatalf("retried checkpoint: %v", err)
+	}
+	if bytes.Contains(diskBytes(t, path), key) {
+		t.Fatal("the shredded key is still on disk after the retried checkpoint")
+	}
+	var timeout int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil || timeout != 5000 {
+		t.Fatalf("busy_timeout after checkpoints = %d, %v; want it restored to 5000", timeout, err)
 	}
 }

@@ -15,24 +15,23 @@ import (
 	"github.com/twitchtv/twirp"
 )
 
-// roomPrefix marks LiveKit rooms that belong to this product.
-const roomPrefix = "chatto_"
-
-// RoomName is the LiveKit room of one call. It embeds the call id so a
-// LiveKit room left over from an ended call can never be mistaken for a
+// RoomName is the LiveKit room of one call of one server:
+// "<server id>.<room id>.<call id>". The server id keeps servers that
+// share a LiveKit project out of each other's rooms, and the call id means
+// a LiveKit room left over from an ended call can never be mistaken for a
 // newer call in the same chat room.
-func RoomName(roomID, callID string) string {
-	return roomPrefix + roomID + "_" + callID
+func RoomName(serverID, roomID, callID string) string {
+	return serverID + "." + roomID + "." + callID
 }
 
-// ParseRoomName undoes RoomName. Call ids never contain '_', so the last
-// underscore separates them from room ids, which may.
-func ParseRoomName(name string) (roomID, callID string, ok bool) {
-	rest, found := strings.CutPrefix(name, roomPrefix)
-	if !found {
+// ParseRoomName undoes RoomName for rooms of serverID. Call ids never
+// contain '.', so the last dot separates them from room ids, which may.
+func ParseRoomName(serverID, name string) (roomID, callID string, ok bool) {
+	rest, found := strings.CutPrefix(name, serverID+".")
+	if !found || serverID == "" {
 		return "", "", false
 	}
-	i := strings.LastIndexByte(rest, '_')
+	i := strings.LastIndexByte(rest, '.')
 	if i <= 0 || i == len(rest)-1 {
 		return "", "", false
 	}
@@ -41,6 +40,8 @@ func ParseRoomName(name string) (roomID, callID string, ok bool) {
 
 // Options configures a Client.
 type Options struct {
+	// ServerID prefixes the names of this server's LiveKit rooms.
+	ServerID string
 	// InternalURL is the http(s) address used for RoomService.
 	InternalURL string
 	APIKey      string
@@ -66,6 +67,16 @@ func New(opt Options) *Client {
 		opt.CallTimeout = 5 * time.Second
 	}
 	return &Client{opt: opt, rooms: lksdk.NewRoomServiceClient(opt.InternalURL, opt.APIKey, opt.APISecret)}
+}
+
+// RoomName is the LiveKit room of a call of this server.
+func (c *Client) RoomName(roomID, callID string) string {
+	return RoomName(c.opt.ServerID, roomID, callID)
+}
+
+// ParseRoomName reads a LiveKit room name of this server.
+func (c *Client) ParseRoomName(name string) (roomID, callID string, ok bool) {
+	return ParseRoomName(c.opt.ServerID, name)
 }
 
 // ErrRoomNotFound means LiveKit has no room of that name.
@@ -231,7 +242,7 @@ func (c *Client) Rooms(ctx context.Context) (map[string]bool, error) {
 	}
 	out := make(map[string]bool)
 	for _, r := range resp.GetRooms() {
-		if strings.HasPrefix(r.GetName(), roomPrefix) {
+		if strings.HasPrefix(r.GetName(), c.opt.ServerID+".") {
 			out[r.GetName()] = true
 		}
 	}

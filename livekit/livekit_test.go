@@ -11,18 +11,25 @@ func TestRoomNameRoundTrips(t *testing.T) {
 	for _, tc := range []struct{ room, call string }{
 		{"general", "0a1b2c"},
 		{"with_under_scores", "ffee"},
+		{"with.dots", "ffee"},
 		{"a", "b"},
 	} {
-		name := RoomName(tc.room, tc.call)
-		room, call, ok := ParseRoomName(name)
+		name := RoomName("srv1", tc.room, tc.call)
+		room, call, ok := ParseRoomName("srv1", name)
 		if !ok || room != tc.room || call != tc.call {
 			t.Errorf("ParseRoomName(%q) = %q, %q, %v", name, room, call, ok)
 		}
+		if _, _, ok := ParseRoomName("srv2", name); ok {
+			t.Errorf("server srv2 took %q for one of its rooms", name)
+		}
 	}
-	for _, name := range []string{"", "general", "chatto_", "chatto_room_", "chatto__call", "other_room_call"} {
-		if _, _, ok := ParseRoomName(name); ok {
+	for _, name := range []string{"", "general", "srv1.", "srv1.room.", "srv1..call", "srv1.nocall", "other.room.call", "chatto_room_call", "srv10.room.call"} {
+		if _, _, ok := ParseRoomName("srv1", name); ok {
 			t.Errorf("ParseRoomName(%q) accepted a name that is not ours", name)
 		}
+	}
+	if _, _, ok := ParseRoomName("", ".room.call"); ok {
+		t.Error("an empty server id matched")
 	}
 }
 

@@ -1,10 +1,12 @@
 // Command chatto runs the standalone chat server with voice and video
 // calls.
 //
-//	chatto dev            start a loopback LiveKit, then serve (the quick start)
+//	chatto dev            start a loopback LiveKit, then serve (the quick start; seeds demo users)
 //	chatto serve          serve with the LiveKit configured in chatto.toml / env
 //	chatto livekit-yaml   print the webhook block for livekit.yaml
 //	chatto check-config   load and validate the configuration, then exit
+//	chatto users ...      add, change the password of, or remove a user
+//	chatto rooms ...      add a room, list or change its members
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/chattocalls/chatto/internal/config"
+	"github.com/chattocalls/chatto/internal/host"
 	"github.com/chattocalls/chatto/internal/lkserver"
 	"github.com/chattocalls/chatto/internal/server"
 )
@@ -28,17 +31,35 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	if err := c.run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "chatto:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// cli is one invocation's input and output.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// hostOpts are added when a command opens the host (tests lower the
+	// bcrypt cost).
+	hostOpts []host.Option
+	// server adjusts the server before it runs (tests lower the bcrypt
+	// cost).
+	server func(*server.Main)
+}
+
+func (c *cli) run(ctx context.Context, args []string) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	switch cmd {
+	case "users", "rooms":
+		return c.admin(ctx, cmd, args)
+	}
+	stdout, stderr := c.stdout, c.stderr
 	fs := flag.NewFlagSet("chatto "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", defaultConfigPath(), "path to chatto.toml (empty: defaults and CHATTO_* env only)")
@@ -60,11 +81,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, cfg.LiveKitYAML())
 		return nil
 	case "serve":
-		return serve(ctx, cfg, log)
+		return c.serve(ctx, cfg, log, false)
 	case "dev":
-		return dev(ctx, cfg, *lkPort, log)
+		return c.dev(ctx, cfg, *lkPort, log)
 	}
-	return fmt.Errorf("unknown command %q (want serve, dev, livekit-yaml or check-config)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, dev, livekit-yaml, check-config, users or rooms)", cmd)
 }
 
 func defaultConfigPath() string {
@@ -74,9 +95,15 @@ func defaultConfigPath() string {
 	return ""
 }
 
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// serve runs the server until ctx ends; demo seeds the demo users and
+// rooms into a database without users.
+func (c *cli) serve(ctx context.Context, cfg config.Config, log *slog.Logger, demo bool) error {
 	log.Info("starting", "config", cfg)
 	m := server.New(cfg, log)
+	m.Demo = demo
+	if c.server != nil {
+		c.server(m)
+	}
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -86,8 +113,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 }
 
 // dev builds (once) and starts the pinned livekit-server on loopback with
-// a fresh key pair and webhooks pointed at this server, then serves.
-func dev(ctx context.Context, cfg config.Config, port int, log *slog.Logger) error {
+// a fresh key pair and webhooks pointed at this server, then serves with
+// the demo users and rooms.
+func (c *cli) dev(ctx context.Context, cfg config.Config, port int, log *slog.Logger) error {
 	secret := make([]byte, 24)
 	rand.Read(secret)
 	lk := &cfg.LiveKit
@@ -105,7 +133,7 @@ func dev(ctx context.Context, cfg config.Config, port int, log *slog.Logger) err
 	if err := lk.Validate(); err != nil {
 		return err
 	}
-	err = serve(ctx, cfg, log)
+	err = c.serve(ctx, cfg, log, true)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}

@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/chattocalls/chatto/internal/host"
+	"github.com/chattocalls/chatto/internal/server"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -19,6 +25,21 @@ func writeConfig(t *testing.T, body string) string {
 }
 
 const secret = "a-secret-that-is-long-enough-0123456789"
+
+// run runs a command line as main does, with stdin empty and bcrypt at
+// its cheapest.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWithInput(ctx, args, "", stdout, stderr)
+}
+
+func runWithInput(ctx context.Context, args []string, stdin string, stdout, stderr io.Writer) error {
+	c := &cli{
+		stdin: strings.NewReader(stdin), stdout: stdout, stderr: stderr,
+		hostOpts: []host.Option{host.WithBcryptCost(bcrypt.MinCost)},
+		server:   func(m *server.Main) { m.BcryptCost = bcrypt.MinCost },
+	}
+	return c.run(ctx, args)
+}
 
 func TestInvalidConfigStopsStartupNamingTheKey(t *testing.T) {
 	cases := map[string]struct{ toml, want string }{

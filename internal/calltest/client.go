@@ -61,6 +61,8 @@ func (c *Client) Raw(method, path string, body any) (int, []byte) {
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// As a browser on the server's own page would: sign-in needs it.
+	req.Header.Set("Origin", c.env.BaseURL)
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/internal/config"
 	"github.com/chattocalls/chatto/internal/lkserver"
@@ -108,6 +110,33 @@ func StartWithClock(t testing.TB, clock chatto.Clock, opts ...Option) *Env {
 	return e
 }
 
+// StartPeer boots a second server on its own database against this
+// Env's LiveKit (LiveKit's webhooks keep going to the first server), as
+// when two chat servers share one LiveKit project.
+func (e *Env) StartPeer(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	port, err := lkserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.Config
+	cfg.Webserver.Listen = "127.0.0.1:" + strconv.Itoa(port)
+	cfg.Webserver.URL = "http://" + cfg.Webserver.Listen
+	cfg.Database.Path = filepath.Join(t.TempDir(), "chatto.db")
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p := &Env{t: t, Config: cfg, BaseURL: cfg.Webserver.URL, LK: e.LK, Relay: e.Relay, Clock: e.Clock}
+	t.Cleanup(p.checkLogsHoldNoSecrets)
+	p.StartServer()
+	t.Cleanup(func() {
+		if p.Main != nil {
+			p.Main.Close()
+		}
+	})
+	return p
+}
+
 // startLiveKit starts livekit-server on port (0: a free one) with its
 // webhooks going through the relay, and stops it when the test ends.
 func (e *Env) startLiveKit(port int) {
@@ -148,6 +177,9 @@ func (e *Env) StartServer() {
 	))
 	m := server.New(e.Config, log)
 	m.Clock = e.Clock
+	// Tests sign in as the demo users, and sign in often: the cheapest
+	// bcrypt cost keeps that fast.
+	m.Demo, m.BcryptCost = true, bcrypt.MinCost
 	if err := m.Run(context.Background()); err != nil {
 		e.t.Fatalf("start server: %v", err)
 	}

@@ -2,6 +2,7 @@ package calltest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,8 +23,20 @@ type Relay struct {
 
 	mu        sync.Mutex
 	drop      func(event string) bool
+	hold      func(h Held) bool
+	held      []Held
 	forwarded []Delivery
 	dropped   []string
+}
+
+// Held is a webhook the relay answered 200 for and kept, to forward later
+// (out of order, or twice).
+type Held struct {
+	Event    string
+	Identity string // the participant's identity, if the event names one
+	SID      string
+	body     []byte
+	header   http.Header
 }
 
 // Delivery records one forwarded webhook and the server's answer.
@@ -70,39 +83,80 @@ func (r *Relay) Forwarded() []Delivery {
 	return append([]Delivery(nil), r.forwarded...)
 }
 
+// Hold makes the relay keep (answering 200) the webhooks match picks,
+// until Release; nil holds nothing more.
+func (r *Relay) Hold(match func(h Held) bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hold = match
+}
+
+// Held returns the webhooks held so far.
+func (r *Relay) Held() []Held {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Held(nil), r.held...)
+}
+
+// Release forwards the held webhooks in the order arrange gives them
+// (nil: as they came), one at a time, and returns the server's answers.
+func (r *Relay) Release(arrange func([]Held) []Held) []int {
+	r.mu.Lock()
+	held := r.held
+	r.held = nil
+	r.mu.Unlock()
+	if arrange != nil {
+		held = arrange(held)
+	}
+	var out []int
+	for _, h := range held {
+		out = append(out, r.forward(context.Background(), h.Event, h.body, h.header))
+	}
+	return out
+}
+
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	var ev struct {
-		Event string `json:"event"`
+		Event       string `json:"event"`
+		Participant struct {
+			Identity string `json:"identity"`
+			SID      string `json:"sid"`
+		} `json:"participant"`
 	}
 	json.Unmarshal(body, &ev)
+	h := Held{Event: ev.Event, Identity: ev.Participant.Identity, SID: ev.Participant.SID, body: body, header: req.Header.Clone()}
 	r.mu.Lock()
 	drop := r.drop != nil && r.drop(ev.Event)
 	if drop {
 		r.dropped = append(r.dropped, ev.Event)
 	}
+	hold := !drop && r.hold != nil && r.hold(h)
+	if hold {
+		r.held = append(r.held, h)
+	}
 	r.mu.Unlock()
-	if drop {
+	if drop || hold {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	out, _ := http.NewRequestWithContext(req.Context(), "POST", r.target, bytes.NewReader(body))
-	out.Header = req.Header.Clone()
-	resp, err := http.DefaultClient.Do(out)
-	if err != nil {
-		// Server down: answer like a dead upstream so LiveKit retries.
-		r.mu.Lock()
-		r.forwarded = append(r.forwarded, Delivery{Event: ev.Event, Status: http.StatusBadGateway})
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusBadGateway)
-		return
+	w.WriteHeader(r.forward(req.Context(), ev.Event, body, req.Header))
+}
+
+// forward posts one webhook to the server and records the answer.
+func (r *Relay) forward(ctx context.Context, event string, body []byte, header http.Header) int {
+	out, _ := http.NewRequestWithContext(ctx, "POST", r.target, bytes.NewReader(body))
+	out.Header = header.Clone()
+	status := http.StatusBadGateway // server down: LiveKit retries
+	if resp, err := http.DefaultClient.Do(out); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		status = resp.StatusCode
 	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
 	r.mu.Lock()
-	r.forwarded = append(r.forwarded, Delivery{Event: ev.Event, Status: resp.StatusCode})
+	r.forwarded = append(r.forwarded, Delivery{Event: event, Status: status})
 	r.mu.Unlock()
-	w.WriteHeader(resp.StatusCode)
+	return status
 }
 
 // String helps failure messages.

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/kelseyhightower/envconfig"
@@ -41,6 +43,10 @@ type Webserver struct {
 	URL string `toml:"url" split_words:"true"`
 	// Listen is the host:port the HTTP server binds to.
 	Listen string `toml:"listen" split_words:"true"`
+	// SessionIdle ends a session that made no request for this long.
+	SessionIdle time.Duration `toml:"session_idle" split_words:"true"`
+	// SessionMax ends a session this long after sign-in, however active.
+	SessionMax time.Duration `toml:"session_max" split_words:"true"`
 }
 
 // Database is the [database] section.
@@ -55,8 +61,10 @@ type Database struct {
 func New() Config {
 	return Config{
 		Webserver: Webserver{
-			URL:    "http://127.0.0.1:8080",
-			Listen: "127.0.0.1:8080",
+			URL:         "http://127.0.0.1:8080",
+			Listen:      "127.0.0.1:8080",
+			SessionIdle: 24 * time.Hour,
+			SessionMax:  30 * 24 * time.Hour,
 		},
 		Database: Database{
 			Path: "data/chatto.db",
@@ -70,8 +78,9 @@ func New() Config {
 // the decoders we wrap, not in logs. secretKeys are their TOML keys as
 // the TOML decoder names them (an array's entries share one name).
 var secretKeys = map[string]bool{
-	"livekit.api_secret":       true,
-	"webhooks.outgoing.secret": true,
+	"livekit.api_secret":         true,
+	"livekit.webhook_api_secret": true,
+	"webhooks.outgoing.secret":   true,
 }
 
 const secretEnv = "CHATTO_LIVEKIT_API_SECRET"
@@ -239,6 +248,9 @@ func (c Config) validate() error {
 	if err := checkListen(c.Webserver.Listen); err != nil {
 		return fmt.Errorf("webserver.listen: %w", err)
 	}
+	if err := c.Webserver.validateSessions(); err != nil {
+		return err
+	}
 	if c.Database.Path == "" {
 		return errors.New("database.path: required")
 	}
@@ -246,6 +258,23 @@ func (c Config) validate() error {
 		return err
 	}
 	return c.Webhooks.validate()
+}
+
+// Session lifetimes: an idle limit under a minute would sign people out
+// between clicks; over a year a stolen cookie is as good as a password.
+const (
+	minSession = time.Minute
+	maxSession = 365 * 24 * time.Hour
+)
+
+func (w Webserver) validateSessions() error {
+	switch {
+	case w.SessionIdle < minSession || w.SessionIdle > maxSession:
+		return fmt.Errorf("webserver.session_idle: %s is outside %s..%s", w.SessionIdle, minSession, maxSession)
+	case w.SessionMax < w.SessionIdle || w.SessionMax > maxSession:
+		return fmt.Errorf("webserver.session_max: %s is outside session_idle (%s)..%s", w.SessionMax, w.SessionIdle, maxSession)
+	}
+	return nil
 }
 
 func checkBaseURL(raw string) error {
@@ -280,7 +309,7 @@ func checkListen(addr string) error {
 // section.
 func (c Config) LiveKitYAML() string {
 	return "webhook:\n" +
-		"  api_key: " + yamlString(c.LiveKit.APIKey) + "\n" +
+		"  api_key: " + yamlString(cmp.Or(c.LiveKit.WebhookAPIKey, c.LiveKit.APIKey)) + "\n" +
 		"  urls:\n" +
 		"    - " + yamlString(c.LiveKit.WebhookURL) + "\n"
 }
@@ -309,38 +338,18 @@ func isAlnum(b byte) bool {
 // whether it is set.
 func (c Config) LogValue() slog.Value {
 	lk := c.LiveKit
-	secret := ""
-	if lk.APISecret != "" {
-		secret = "[redacted]"
-	}
 	return slog.GroupValue(
 		slog.Group("webserver",
 			slog.String("url", c.Webserver.URL),
 			slog.String("listen", c.Webserver.Listen),
+			slog.String("session_idle", c.Webserver.SessionIdle.String()),
+			slog.String("session_max", c.Webserver.SessionMax.String()),
 		),
 		slog.Group("database",
 			slog.String("path", c.Database.Path),
 		),
-		slog.Group("livekit",
-			slog.Bool("enabled", lk.Enabled),
-			slog.String("url", lk.URL),
-			slog.String("internal_url", lk.InternalURL),
-			slog.String("api_key", lk.APIKey),
-			slog.String("api_secret", secret),
-			slog.String("webhook_url", lk.WebhookURL),
-			slog.String("token_ttl", lk.TokenTTL.String()),
-			slog.String("reconcile_interval", lk.ReconcileInterval.String()),
-			slog.String("join_grace", lk.JoinGrace.String()),
-			slog.Int("max_participants", lk.MaxParticipants),
-			slog.String("empty_timeout", lk.EmptyTimeout.String()),
-			slog.String("departure_timeout", lk.DepartureTimeout.String()),
-			slog.Int64("webhook_max_bytes", lk.WebhookMaxBytes),
-			slog.String("default_type", lk.DefaultType),
-			slog.String("ring_timeout", lk.RingTimeout.String()),
-			slog.String("default_role", lk.DefaultRole),
-			slog.String("remove_cooldown", lk.RemoveCooldown.String()),
-			slog.Bool("force_relay", lk.ForceRelay),
-		),
+		// chatto.Config redacts its own secrets.
+		slog.Attr{Key: "livekit", Value: lk.LogValue()},
 		slog.Attr{Key: "webhooks", Value: c.Webhooks.LogValue()},
 	)
 }

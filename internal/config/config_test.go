@@ -112,6 +112,8 @@ func leaves(t testing.TB) []leaf {
 var nonDefault = map[string]string{
 	"webserver.url":              "https://chat.example.com",
 	"webserver.listen":           "0.0.0.0:9999",
+	"webserver.session_idle":     "2h0m0s",
+	"webserver.session_max":      "168h0m0s",
 	"database.path":              "/srv/chatto/chatto.db",
 	"livekit.enabled":            "true",
 	"livekit.url":                "wss://lk.example.com",
@@ -131,6 +133,9 @@ var nonDefault = map[string]string{
 	"livekit.default_role":       "listener",
 	"livekit.remove_cooldown":    "2m0s",
 	"livekit.force_relay":        "true",
+	"livekit.server_id":          "chat-eu-1",
+	"livekit.webhook_api_key":    "hookkey",
+	"livekit.webhook_api_secret": secret + "-hook",
 	"webhooks.max_attempts":      "3",
 	"webhooks.timeout":           "5s",
 	"webhooks.concurrency":       "2",
@@ -191,7 +196,7 @@ max_participants = 20
 `,
 		check: func(t *testing.T, c Config) {
 			want := New()
-			want.Webserver = Webserver{URL: "https://chat.example.com", Listen: ":9000"}
+			want.Webserver.URL, want.Webserver.Listen = "https://chat.example.com", ":9000"
 			want.Database.Path = "/var/lib/chatto/chatto.db"
 			want.LiveKit.Enabled = true
 			want.LiveKit.URL = "wss://lk.example.com"
@@ -323,6 +328,14 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		name: "syntax error",
 		toml: "[webserver]\nlisten = \":80\" junk\n",
 		want: []string{"chatto.toml: line 2"},
+	}, {
+		name: "session idle limit too short",
+		toml: "[webserver]\nsession_idle = \"10s\"\n",
+		want: []string{"webserver.session_idle", "10s"},
+	}, {
+		name: "session lifetime shorter than the idle limit",
+		env:  map[string]string{"CHATTO_WEBSERVER_SESSION_IDLE": "48h", "CHATTO_WEBSERVER_SESSION_MAX": "24h"},
+		want: []string{"webserver.session_max", "24h0m0s"},
 	}, {
 		name: "bad duration in environment",
 		env:  map[string]string{"CHATTO_LIVEKIT_TOKEN_TTL": "soon"},

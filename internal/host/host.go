@@ -5,19 +5,11 @@ package host
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,29 +26,100 @@ var migrations embed.FS
 // SessionCookie is the cookie that carries a session token.
 const SessionCookie = "chatto_session"
 
+// DefaultBcryptCost is the cost of password hashes: about a quarter of a
+// second per sign-in on a current CPU core, which is what makes guessing
+// from a stolen database slow.
+const DefaultBcryptCost = 12
+
+// Default session lifetimes (the [webserver] settings session_idle and
+// session_max).
+const (
+	DefaultSessionIdle = 24 * time.Hour
+	DefaultSessionMax  = 30 * 24 * time.Hour
+)
+
+// watchEvery is how often a running host looks for changes the admin
+// commands made to users, rooms and sessions.
+const watchEvery = 2 * time.Second
+
 // Host is the embedded chat host.
 type Host struct {
 	db  *sql.DB
 	hub *Hub
 	log *slog.Logger
+	opt options
+	// dummyHash is compared against when a sign-in names an unknown user,
+	// so that it takes as long as a wrong password for a real one. It is
+	// made once, when first needed or when Run starts, whichever is first
+	// (the admin commands never need it).
+	dummyHash func() []byte
+	logins    *loginLimiter
 
-	// Rooms and memberships are read once and kept in memory, because
-	// every call request asks about membership; removing a member updates
-	// the database and then the cache, under mu.
+	// Users, rooms and memberships are read from the database into
+	// memory, because every call request asks about membership. refreshMu
+	// serialises a reload with a change this host makes itself, so a
+	// removal is announced once.
+	refreshMu sync.Mutex
 	mu        sync.RWMutex
 	roomCache map[string]chatto.Room
 	userRooms map[string][]string // room ids by member
 	users     map[string]chatto.User
+	changes   int64 // host_changes.n as of the last load
 	// onRemoved is told when a user stops being a member of a room.
 	onRemoved func(ctx context.Context, roomID, userID string)
+
 	// sessions caches resolved sessions by token hash.
-	sessions sync.Map // string -> chatto.Caller
+	sessMu   sync.Mutex
+	sessions map[string]*session
 }
 
+// Option adjusts how Open sets the host up.
+type Option func(*options)
+
+type options struct {
+	demo        bool
+	bcryptCost  int
+	sessionIdle time.Duration
+	sessionMax  time.Duration
+	now         func() time.Time
+}
+
+// WithDemoData seeds the demo users and rooms into a database that has no
+// users yet (the dev command and the tests; never a production server).
+func WithDemoData() Option { return func(o *options) { o.demo = true } }
+
+// WithBcryptCost sets the cost of new password hashes (and of the dummy
+// hash unknown users are checked against). Tests lower it to keep sign-in
+// fast; production keeps DefaultBcryptCost.
+func WithBcryptCost(cost int) Option { return func(o *options) { o.bcryptCost = cost } }
+
+// WithSessionLifetimes sets how long a session lives without a request
+// (idle) and at most after sign-in (max). Zero keeps a default.
+func WithSessionLifetimes(idle, max time.Duration) Option {
+	return func(o *options) {
+		if idle > 0 {
+			o.sessionIdle = idle
+		}
+		if max > 0 {
+			o.sessionMax = max
+		}
+	}
+}
+
+// WithClock makes the host read time from now (tests move it by hand to
+// expire sessions and refill sign-in limits).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 // Open opens the host tables in the SQLite file at path (the same file the
-// event log uses; each keeps its own tables) and seeds the demo data into
-// an empty database.
-func Open(ctx context.Context, path string, log *slog.Logger) (*Host, error) {
+// event log uses; each keeps its own tables).
+func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*Host, error) {
+	o := options{bcryptCost: DefaultBcryptCost, sessionIdle: DefaultSessionIdle, sessionMax: DefaultSessionMax, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.bcryptCost < bcrypt.MinCost || o.bcryptCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("host: bcrypt cost %d is outside %d..%d", o.bcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
 	db, err := sql.Open("sqlite", eventlog.DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("host: open %s: %w", path, err)
@@ -72,16 +135,101 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Host, error) {
 		db.Close()
 		return nil, fmt.Errorf("host: migrate %s: %w", path, err)
 	}
-	h := &Host{db: db, hub: NewHub(), log: log}
-	if err := h.seed(ctx); err != nil {
-		db.Close()
-		return nil, err
+	h := &Host{db: db, hub: NewHub(), log: log, opt: o, logins: newLoginLimiter(), sessions: make(map[string]*session)}
+	// A random password, so no input matches it; hashed at the real cost,
+	// so comparing against it costs what comparing against a user's does.
+	h.dummyHash = sync.OnceValue(func() []byte {
+		hash, err := bcrypt.GenerateFromPassword([]byte(randomToken()), o.bcryptCost)
+		if err != nil {
+			panic(fmt.Sprintf("host: dummy hash: %v", err)) // only for a cost outside bcrypt's range, checked above
+		}
+		return hash
+	})
+	if o.demo {
+		if err := h.seed(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
-	if err := h.loadRooms(ctx); err != nil {
+	if err := h.load(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return h, nil
+}
+
+// Run picks up, until ctx ends, changes that another process (the admin
+// commands) made to users, rooms and sessions: a removed member is taken
+// out of the call and told, as if removed through the API, and streams of
+// ended sessions close.
+func (h *Host) Run(ctx context.Context) {
+	h.dummyHash()
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
+				h.log.Warn("reload users and rooms", "err", err)
+			}
+		}
+	}
+}
+
+// Refresh reloads users, rooms and sessions if the database changed since
+// they were last read.
+func (h *Host) Refresh(ctx context.Context) error {
+	h.refreshMu.Lock()
+	defer h.refreshMu.Unlock()
+	var n int64
+	if err := h.db.QueryRowContext(ctx, `SELECT n FROM host_changes`).Scan(&n); err != nil {
+		return fmt.Errorf("host: read changes: %w", err)
+	}
+	h.mu.RLock()
+	same := n == h.changes
+	old := h.roomCache
+	h.mu.RUnlock()
+	if same {
+		return nil
+	}
+	if err := h.load(ctx); err != nil {
+		return err
+	}
+	h.sessMu.Lock()
+	clear(h.sessions)
+	h.sessMu.Unlock()
+	h.endStreamsOfEndedSessions(ctx)
+	h.mu.RLock()
+	type gone struct{ room, user string }
+	var removed []gone
+	for id, r := range old {
+		for _, u := range r.Members {
+			if !slices.Contains(h.roomCache[id].Members, u) {
+				removed = append(removed, gone{id, u})
+			}
+		}
+	}
+	h.mu.RUnlock()
+	for _, g := range removed {
+		h.log.Info("member removed from room", "room", g.room, "user", g.user, "by", "admin command")
+		h.memberGone(ctx, g.room, g.user)
+	}
+	return nil
+}
+
+// endStreamsOfEndedSessions closes the event streams whose session is no
+// longer in the database (ended by logout elsewhere, a password change or
+// a removed user).
+func (h *Host) endStreamsOfEndedSessions(ctx context.Context) {
+	for _, th := range h.hub.Sessions() {
+		var one int
+		err := h.db.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE token_hash = ?`, th).Scan(&one)
+		if err == sql.ErrNoRows {
+			h.hub.EndSession(th)
+		}
+	}
 }
 
 // EndStreams ends every realtime stream; clients reconnect elsewhere.
@@ -93,181 +241,57 @@ func (h *Host) Close() error {
 	return h.db.Close()
 }
 
-// DemoPassword is the password of every seeded demo user.
-const DemoPassword = "demo"
-
-// Demo data: a group room, a direct room, and a user (dave) who is not in
-// "general", so non-member behaviour can be tried by hand. A group room's
-// first member administers it; both members of a direct room do.
-var (
-	demoUsers = [][2]string{{"alice", "Alice"}, {"bob", "Bob"}, {"carol", "Carol"}, {"dave", "Dave"}}
-	demoRooms = []struct {
-		id, name, kind string
-		members        []string
-	}{
-		{"general", "General", chatto.RoomGroup, []string{"alice", "bob", "carol"}},
-		{"alice-bob", "Alice & Bob", chatto.RoomDirect, []string{"alice", "bob"}},
-		{"design", "Design", chatto.RoomGroup, []string{"bob", "carol", "dave"}},
+// load reads users, rooms and memberships into memory.
+func (h *Host) load(ctx context.Context) error {
+	var n int64
+	if err := h.db.QueryRowContext(ctx, `SELECT n FROM host_changes`).Scan(&n); err != nil {
+		return fmt.Errorf("host: read changes: %w", err)
 	}
-)
-
-func (h *Host) seed(ctx context.Context) error {
-	var n int
-	if err := h.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
-		return fmt.Errorf("host: count users: %w", err)
-	}
-	if n > 0 {
-		return nil
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(DemoPassword), bcrypt.MinCost)
-	if err != nil {
-		return fmt.Errorf("host: hash demo password: %w", err)
-	}
-	tx, err := h.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("host: seed: %w", err)
-	}
-	defer tx.Rollback()
-	for _, u := range demoUsers {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, name, password_hash) VALUES (?, ?, ?)`, u[0], u[1], hash); err != nil {
-			return fmt.Errorf("host: seed user %s: %w", u[0], err)
-		}
-	}
-	for _, r := range demoRooms {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rooms (id, name, kind) VALUES (?, ?, ?)`, r.id, r.name, r.kind); err != nil {
-			return fmt.Errorf("host: seed room %s: %w", r.id, err)
-		}
-		for i, m := range r.members {
-			role := "member"
-			if i == 0 || r.kind == chatto.RoomDirect {
-				role = "admin"
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO members (room_id, user_id, role) VALUES (?, ?, ?)`, r.id, m, role); err != nil {
-				return fmt.Errorf("host: seed member %s of %s: %w", m, r.id, err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("host: seed: %w", err)
-	}
-	h.log.Info("seeded demo data", "users", len(demoUsers), "rooms", len(demoRooms), "password", DemoPassword)
-	return nil
-}
-
-func (h *Host) loadRooms(ctx context.Context) error {
 	rows, err := h.db.QueryContext(ctx, `SELECT r.id, r.kind, m.user_id, m.role FROM rooms r
 		JOIN members m ON m.room_id = r.id ORDER BY r.id, m.user_id`)
 	if err != nil {
 		return fmt.Errorf("host: load rooms: %w", err)
 	}
 	defer rows.Close()
-	h.roomCache = make(map[string]chatto.Room)
-	h.userRooms = make(map[string][]string)
+	roomCache := make(map[string]chatto.Room)
+	userRooms := make(map[string][]string)
 	for rows.Next() {
 		var id, kind, user, role string
 		if err := rows.Scan(&id, &kind, &user, &role); err != nil {
 			return fmt.Errorf("host: load rooms: %w", err)
 		}
-		r := h.roomCache[id]
+		r := roomCache[id]
 		r.ID, r.Kind, r.Members = id, kind, append(r.Members, user)
-		if role == "admin" {
+		if role == roleAdmin {
 			r.Admins = append(r.Admins, user)
 		}
-		h.roomCache[id] = r
-		h.userRooms[user] = append(h.userRooms[user], id)
+		roomCache[id] = r
+		userRooms[user] = append(userRooms[user], id)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("host: load rooms: %w", err)
 	}
-	users, err := h.db.QueryContext(ctx, `SELECT id, name FROM users`)
+	rows.Close()
+	urows, err := h.db.QueryContext(ctx, `SELECT id, name FROM users`)
 	if err != nil {
 		return fmt.Errorf("host: load users: %w", err)
 	}
-	defer users.Close()
-	h.users = make(map[string]chatto.User)
-	for users.Next() {
+	defer urows.Close()
+	users := make(map[string]chatto.User)
+	for urows.Next() {
 		var u chatto.User
-		if err := users.Scan(&u.ID, &u.Name); err != nil {
+		if err := urows.Scan(&u.ID, &u.Name); err != nil {
 			return fmt.Errorf("host: load users: %w", err)
 		}
-		h.users[u.ID] = u
+		users[u.ID] = u
 	}
-	return users.Err()
-}
-
-// Login checks a password and opens a session, returning its token.
-func (h *Host) Login(ctx context.Context, userID, password string) (string, error) {
-	var hash []byte
-	err := h.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", chatto.Errorf(chatto.EUNAUTHORIZED, "unknown user or wrong password")
+	if err := urows.Err(); err != nil {
+		return fmt.Errorf("host: load users: %w", err)
 	}
-	if err != nil {
-		return "", fmt.Errorf("host: login %s: %w", userID, err)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
-		return "", chatto.Errorf(chatto.EUNAUTHORIZED, "unknown user or wrong password")
-	}
-	raw := make([]byte, 32)
-	rand.Read(raw)
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	if _, err := h.db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_ms) VALUES (?, ?, ?)`,
-		hashToken(token), userID, time.Now().UnixMilli()); err != nil {
-		return "", fmt.Errorf("host: open session for %s: %w", userID, err)
-	}
-	return token, nil
-}
-
-// Logout ends a session.
-func (h *Host) Logout(ctx context.Context, token string) error {
-	th := hashToken(token)
-	h.sessions.Delete(th)
-	if _, err := h.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, th); err != nil {
-		return fmt.Errorf("host: logout: %w", err)
-	}
+	h.mu.Lock()
+	h.roomCache, h.userRooms, h.users, h.changes = roomCache, userRooms, users, n
+	h.mu.Unlock()
 	return nil
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// tokenOf reads the session token from "Authorization: Bearer" or the
-// session cookie.
-func tokenOf(r *http.Request) string {
-	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return strings.TrimSpace(v)
-	}
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		return c.Value
-	}
-	return ""
-}
-
-// Caller implements chatto.Host. The device id is derived from the
-// session token's hash, so it is stable per session and reveals nothing.
-func (h *Host) Caller(r *http.Request) (chatto.Caller, error) {
-	token := tokenOf(r)
-	if token == "" {
-		return chatto.Caller{}, chatto.Errorf(chatto.EUNAUTHORIZED, "sign in first")
-	}
-	th := hashToken(token)
-	if c, ok := h.sessions.Load(th); ok {
-		return c.(chatto.Caller), nil
-	}
-	var c chatto.Caller
-	err := h.db.QueryRowContext(r.Context(), `SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ?`, th).Scan(&c.UserID, &c.Name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return chatto.Caller{}, chatto.Errorf(chatto.EUNAUTHORIZED, "session expired or unknown; sign in again")
-	}
-	if err != nil {
-		return chatto.Caller{}, fmt.Errorf("host: resolve session: %w", err)
-	}
-	c.DeviceID = "s" + th[:15]
-	h.sessions.Store(th, c)
-	return c, nil
 }
 
 // IsMember implements chatto.Host.
@@ -290,7 +314,9 @@ func (h *Host) Room(_ context.Context, roomID string) (chatto.Room, error) {
 
 // User implements chatto.Host.
 func (h *Host) User(_ context.Context, userID string) (chatto.User, error) {
+	h.mu.RLock()
 	u, ok := h.users[userID]
+	h.mu.RUnlock()
 	if !ok {
 		return chatto.User{ID: userID}, chatto.Errorf(chatto.ENOTFOUND, "no such user")
 	}
@@ -325,7 +351,9 @@ func (h *Host) RemoveMember(ctx context.Context, roomID, userID, by string) erro
 	if !slices.Contains(r.Members, userID) {
 		return chatto.Errorf(chatto.ENOTFOUND, "that user is not a member of this room")
 	}
+	h.refreshMu.Lock()
 	if _, err := h.db.ExecContext(ctx, `DELETE FROM members WHERE room_id = ? AND user_id = ?`, roomID, userID); err != nil {
+		h.refreshMu.Unlock()
 		return fmt.Errorf("host: remove %s from %s: %w", userID, roomID, err)
 	}
 	h.mu.Lock()
@@ -335,95 +363,23 @@ func (h *Host) RemoveMember(ctx context.Context, roomID, userID, by string) erro
 	h.roomCache[roomID] = r
 	h.userRooms[userID] = slices.DeleteFunc(slices.Clone(h.userRooms[userID]), func(id string) bool { return id == roomID })
 	h.mu.Unlock()
+	h.refreshMu.Unlock()
 	h.log.Info("member removed from room", "room", roomID, "user", userID, "by", by)
+	h.memberGone(ctx, roomID, userID)
+	return nil
+}
+
+// memberGone tells a removed member's clients and the calls plugin.
+func (h *Host) memberGone(ctx context.Context, roomID, userID string) {
 	h.hub.Send([]string{userID}, "room.removed", map[string]string{"type": "room.removed", "room_id": roomID})
 	if h.onRemoved != nil {
 		h.onRemoved(ctx, roomID, userID)
 	}
-	return nil
 }
 
 func (h *Host) members(ctx context.Context, roomID string) ([]string, error) {
 	r, err := h.Room(ctx, roomID)
 	return r.Members, err
-}
-
-// Message is one entry of a room timeline.
-type Message struct {
-	Seq    int64          `json:"seq"`
-	ID     string         `json:"id"`
-	RoomID string         `json:"room_id"`
-	UserID string         `json:"user_id,omitempty"`
-	Kind   string         `json:"kind"` // "text" or "notice"
-	Body   string         `json:"body"`
-	Notice *chatto.Notice `json:"notice,omitempty"`
-	At     time.Time      `json:"at"`
-}
-
-// PostNotice implements chatto.Host: the notice becomes a timeline entry
-// (once per notice id) and is pushed to the room's members.
-func (h *Host) PostNotice(ctx context.Context, n chatto.Notice) error {
-	raw, err := json.Marshal(n)
-	if err != nil {
-		return fmt.Errorf("host: encode notice: %w", err)
-	}
-	m := Message{ID: n.ID, RoomID: n.RoomID, Kind: "notice", Body: n.Text, Notice: &n, At: n.At}
-	return h.insertMessage(ctx, m, string(raw))
-}
-
-// PostText adds a user's text message to a room.
-func (h *Host) PostText(ctx context.Context, roomID, userID, text string) (Message, error) {
-	raw := make([]byte, 12)
-	rand.Read(raw)
-	m := Message{ID: hex.EncodeToString(raw), RoomID: roomID, UserID: userID, Kind: "text", Body: text, At: time.Now()}
-	return m, h.insertMessage(ctx, m, "")
-}
-
-func (h *Host) insertMessage(ctx context.Context, m Message, notice string) error {
-	res, err := h.db.ExecContext(ctx, `INSERT INTO messages (id, room_id, user_id, kind, body, notice, at_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		m.ID, m.RoomID, m.UserID, m.Kind, m.Body, notice, m.At.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("host: store message in %s: %w", m.RoomID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // already stored: a notice re-sent after a retry
-	}
-	m.Seq, _ = res.LastInsertId()
-	members, err := h.members(ctx, m.RoomID)
-	if err != nil {
-		return err
-	}
-	h.hub.Send(members, "message.created", m)
-	return nil
-}
-
-// Messages returns the latest limit messages of a room, oldest first.
-func (h *Host) Messages(ctx context.Context, roomID string, limit int) ([]Message, error) {
-	rows, err := h.db.QueryContext(ctx, `SELECT seq, id, room_id, user_id, kind, body, notice, at_ms FROM
-		(SELECT * FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`, roomID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("host: messages of %s: %w", roomID, err)
-	}
-	defer rows.Close()
-	out := []Message{}
-	for rows.Next() {
-		var m Message
-		var notice string
-		var atMS int64
-		if err := rows.Scan(&m.Seq, &m.ID, &m.RoomID, &m.UserID, &m.Kind, &m.Body, &notice, &atMS); err != nil {
-			return nil, fmt.Errorf("host: messages of %s: %w", roomID, err)
-		}
-		m.At = time.UnixMilli(atMS)
-		if notice != "" {
-			m.Notice = new(chatto.Notice)
-			if err := json.Unmarshal([]byte(notice), m.Notice); err != nil {
-				return nil, fmt.Errorf("host: decode notice %s: %w", m.ID, err)
-			}
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // RoomSummary is a room as the room list shows it.

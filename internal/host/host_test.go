@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -9,9 +10,24 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/chattocalls/chatto/chatto"
+	"github.com/chattocalls/chatto/eventlog"
 )
+
+// withDB runs fn on a plain connection to the SQLite file at path.
+func withDB(t *testing.T, path string, fn func(*sql.DB) error) error {
+	t.Helper()
+	db, err := sql.Open("sqlite", eventlog.DSN(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -44,13 +60,33 @@ func checkDemoRooms(t *testing.T, h *Host) {
 	}
 }
 
-func TestFreshDatabaseGetsDemoAdmins(t *testing.T) {
-	h, err := Open(context.Background(), filepath.Join(t.TempDir(), "chatto.db"), quiet())
+func TestFreshDatabaseGetsDemoAdminsWhenAsked(t *testing.T) {
+	h, err := Open(context.Background(), filepath.Join(t.TempDir(), "chatto.db"), quiet(), WithDemoData(), WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
 	checkDemoRooms(t, h)
+}
+
+// serve opens the host the way "chatto serve" does: no demo data.
+func TestFreshDatabaseHasNoUsersUnlessDemoIsAsked(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "chatto.db")
+	h, err := Open(ctx, path, quiet(), WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if n, err := h.UserCount(ctx); err != nil || n != 0 {
+		t.Fatalf("users in a fresh database = %d, %v; want none", n, err)
+	}
+	if _, err := h.Login(ctx, "alice", DemoPassword, "127.0.0.1"); chatto.ErrorCode(err) != chatto.EUNAUTHORIZED {
+		t.Fatalf("demo sign-in on a serve database: %v, want unauthorized", err)
+	}
+	if _, err := h.Room(ctx, "general"); chatto.ErrorCode(err) != chatto.ENOTFOUND {
+		t.Fatalf("demo room on a serve database: %v", err)
+	}
 }
 
 // testdata/v1.db was written by the release before migrations (demo
@@ -69,7 +105,16 @@ func TestV1HostDatabaseUpgradesInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	h, err := Open(ctx, path, quiet())
+	// Read at a time the v1 session was still fresh: it was made when
+	// testdata was written.
+	var createdMS int64
+	if err := withDB(t, path, func(db *sql.DB) error {
+		return db.QueryRow(`SELECT created_ms FROM sessions`).Scan(&createdMS)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.UnixMilli(createdMS).Add(time.Minute)
+	h, err := Open(ctx, path, quiet(), WithDemoData(), WithBcryptCost(bcrypt.MinCost), WithClock(func() time.Time { return at }))
 	if err != nil {
 		t.Fatalf("open v1 database: %v", err)
 	}

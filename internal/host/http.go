@@ -2,9 +2,12 @@ package host
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +26,7 @@ func (h *Host) Mount(e *echo.Echo) {
 	e.GET("/api/rooms", h.authed(h.rooms))
 	e.GET("/api/rooms/:room/messages", h.authed(h.messages))
 	e.POST("/api/rooms/:room/messages", h.authed(h.postMessage))
-	e.GET("/api/events", h.authed(h.events))
+	e.GET("/api/events", h.events)
 	e.POST("/api/rooms/:room/leave", h.authed(h.leaveRoom))
 	e.DELETE("/api/rooms/:room/members/:user", h.authed(h.removeMember))
 }
@@ -74,27 +77,36 @@ func (h *Host) login(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	token, err := h.Login(c.Request().Context(), req.User, req.Password)
+	// No account has a longer id, so a longer one is refused before it
+	// becomes a rate-limit key.
+	if len(req.User) > 64 {
+		return errBadLogin
+	}
+	token, err := h.Login(c.Request().Context(), req.User, req.Password, c.RealIP())
+	var le *limitedError
+	if errors.As(err, &le) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.wait.Seconds()))))
+	}
 	if err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
 		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		// Strict keeps other sites from riding the cookie into the
-		// POST endpoints (CSRF).
+		// Strict keeps other sites from riding the cookie; SameOrigin
+		// also refuses same-site pages of other origins.
 		SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https",
-		MaxAge: int((30 * 24 * time.Hour).Seconds()),
+		MaxAge: int(h.opt.sessionMax.Seconds()),
 	})
 	return c.JSON(http.StatusOK, map[string]string{"token": token, "user_id": req.User})
 }
 
 func (h *Host) logout(c echo.Context) error {
-	if t := tokenOf(c.Request()); t != "" {
+	if t, _ := tokenOf(c.Request()); t != "" {
 		if err := h.Logout(c.Request().Context(), t); err != nil {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -154,9 +166,13 @@ func (h *Host) postMessage(c echo.Context, caller chatto.Caller) error {
 }
 
 // events streams realtime events as Server-Sent Events until the client
-// goes away or the server shuts down.
-func (h *Host) events(c echo.Context, caller chatto.Caller) error {
-	ch, cancel := h.hub.Subscribe(caller.UserID)
+// goes away, the session ends (logout, expiry) or the server shuts down.
+func (h *Host) events(c echo.Context) error {
+	s, err := h.session(c.Request())
+	if err != nil {
+		return err
+	}
+	ch, cancel := h.hub.Subscribe(s.caller.UserID, s.hash)
 	defer cancel()
 	w := c.Response()
 	rc := http.NewResponseController(w)
@@ -182,6 +198,11 @@ func (h *Host) events(c echo.Context, caller chatto.Caller) error {
 			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", f.Type, f.Data)
 			w.Flush()
 		case <-ping.C:
+			// A session that expired while its page stayed open ends
+			// here; the page's reconnect then gets 401.
+			if !h.alive(c.Request().Context(), s.hash) {
+				return nil
+			}
 			fmt.Fprint(w, ": ping\n\n")
 			w.Flush()
 		}

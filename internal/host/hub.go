@@ -13,36 +13,44 @@ type Frame struct {
 
 // Hub fans realtime events out to each user's open streams. A stream that
 // cannot keep up loses events rather than slowing everyone down; clients
-// refetch state when they reconnect, so a lost update heals.
+// refetch state when they reconnect, so a lost update heals. Each stream
+// belongs to a session, so ending a session (logout, expiry, a password
+// change) ends its streams.
 type Hub struct {
 	mu     sync.Mutex
-	subs   map[string]map[chan Frame]struct{}
+	subs   map[string]map[*stream]struct{} // by user id
 	closed bool
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: make(map[string]map[chan Frame]struct{})} }
+type stream struct {
+	session string // token hash
+	ch      chan Frame
+}
 
-// Subscribe opens a stream for a user. The channel closes when the hub
-// does; call the returned cancel when the stream ends.
-func (h *Hub) Subscribe(userID string) (<-chan Frame, func()) {
-	ch := make(chan Frame, 64)
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: make(map[string]map[*stream]struct{})} }
+
+// Subscribe opens a stream for a user's session (its token hash). The
+// channel closes when the hub or the session ends; call the returned
+// cancel when the stream ends.
+func (h *Hub) Subscribe(userID, session string) (<-chan Frame, func()) {
+	s := &stream{session: session, ch: make(chan Frame, 64)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		close(ch)
-		return ch, func() {}
+		close(s.ch)
+		return s.ch, func() {}
 	}
 	if h.subs[userID] == nil {
-		h.subs[userID] = make(map[chan Frame]struct{})
+		h.subs[userID] = make(map[*stream]struct{})
 	}
-	h.subs[userID][ch] = struct{}{}
-	return ch, func() {
+	h.subs[userID][s] = struct{}{}
+	return s.ch, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if _, ok := h.subs[userID][ch]; ok {
-			delete(h.subs[userID], ch)
-			close(ch)
+		if _, ok := h.subs[userID][s]; ok {
+			delete(h.subs[userID], s)
+			close(s.ch)
 		}
 	}
 }
@@ -57,10 +65,41 @@ func (h *Hub) Send(userIDs []string, typ string, v any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, u := range userIDs {
-		for ch := range h.subs[u] {
+		for s := range h.subs[u] {
 			select {
-			case ch <- f:
+			case s.ch <- f:
 			default:
+			}
+		}
+	}
+}
+
+// Sessions lists the sessions that have open streams.
+func (h *Hub) Sessions() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := make(map[string]bool)
+	var out []string
+	for _, set := range h.subs {
+		for s := range set {
+			if !seen[s.session] {
+				seen[s.session] = true
+				out = append(out, s.session)
+			}
+		}
+	}
+	return out
+}
+
+// EndSession ends every stream of a session.
+func (h *Hub) EndSession(session string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.subs {
+		for s := range set {
+			if s.session == session {
+				delete(set, s)
+				close(s.ch)
 			}
 		}
 	}
@@ -72,8 +111,8 @@ func (h *Hub) Close() {
 	defer h.mu.Unlock()
 	h.closed = true
 	for _, set := range h.subs {
-		for ch := range set {
-			close(ch)
+		for s := range set {
+			close(s.ch)
 		}
 	}
 	clear(h.subs)

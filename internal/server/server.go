@@ -31,6 +31,12 @@ type Main struct {
 	Log    *slog.Logger
 	// Clock, if set, is the call service's clock (tests move it by hand).
 	Clock chatto.Clock
+	// Demo seeds the demo users and rooms into a database without users
+	// (the dev command and tests; serve never does).
+	Demo bool
+	// BcryptCost, if set, replaces host.DefaultBcryptCost (tests lower it
+	// to sign in fast).
+	BcryptCost int
 
 	store  *eventlog.Store
 	host   *host.Host
@@ -69,7 +75,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.store, err = eventlog.Open(ctx, cfg.Database.Path); err != nil {
 		return err
 	}
-	if m.host, err = host.Open(ctx, cfg.Database.Path, m.Log); err != nil {
+	hostOpts := []host.Option{host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax)}
+	if m.Demo {
+		hostOpts = append(hostOpts, host.WithDemoData())
+	}
+	if m.BcryptCost != 0 {
+		hostOpts = append(hostOpts, host.WithBcryptCost(m.BcryptCost))
+	}
+	if m.host, err = host.Open(ctx, cfg.Database.Path, m.Log, hostOpts...); err != nil {
 		return err
 	}
 	var opts []chatto.Option
@@ -94,6 +107,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The client address (for sign-in limits) is the peer's, or what a
+	// reverse proxy on this machine puts in X-Forwarded-For; anyone else
+	// could write any address there.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	// sendBeacon (leaving as the tab closes) cannot send JSON.
+	sameOrigin, err := host.SameOrigin(cfg.Webserver.URL, "/api/rooms/:room/call/leave")
+	if err != nil {
+		return err
+	}
+	e.Use(sameOrigin)
 	// Echo's own errors (unknown route, wrong method) answer in the same
 	// shape as everything else.
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
@@ -119,7 +142,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go func() {
 		defer m.wg.Done()
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -134,7 +157,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer m.wg.Done()
 		m.outgoing.Run(runCtx)
 	}()
+	go func() {
+		defer m.wg.Done()
+		m.host.Run(runCtx)
+	}()
 	m.Log.Info("chatto listening", "addr", m.ln.Addr().String(), "url", cfg.Webserver.URL, "calls", cfg.LiveKit.Enabled)
+	if n, err := m.host.UserCount(ctx); err == nil && n == 0 {
+		m.Log.Warn("there are no users yet; add one with: chatto users add <id> --name <name>")
+	}
 	return nil
 }
 
@@ -162,6 +192,10 @@ func (m *Main) Plugin() *chatto.Plugin { return m.plugin }
 
 // Handler is the server's HTTP handler; benchmarks call it in-process.
 func (m *Main) Handler() http.Handler { return m.echo }
+
+// Routes lists every route the server answers; the authorization test
+// checks that each has a row in its table.
+func (m *Main) Routes() []*echo.Route { return m.echo.Routes() }
 
 // Store returns the event log.
 func (m *Main) Store() *eventlog.Store { return m.store }

@@ -378,6 +378,8 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		env.LK.Crash()
 		first.WaitState("reconnecting", 20*time.Second)
 		first.Wait(2*time.Second, "reconnecting is told", `document.getElementById('call-state-text').textContent.toLowerCase().includes('reconnecting')`)
+		first.Wait(2*time.Second, "a reconnecting banner", `(() => { const b = document.getElementById('call-banner');
+			return !b.hidden && b.dataset.kind === 'reconnecting' && b.textContent.includes('reconnecting') })()`)
 		if v := api.Call("general"); v == nil {
 			t.Fatal("the call ended while LiveKit was away")
 		}
@@ -385,6 +387,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		// into the call again by itself, still encrypted.
 		env.RestartLiveKit()
 		first.WaitState("connected", 45*time.Second)
+		first.Wait(2*time.Second, "the banner goes away", `document.getElementById('call-banner').hidden`)
 		if c := first.Call(); !c.E2EEEnabled {
 			first.fail("back in the call without encryption: %+v", c)
 		}

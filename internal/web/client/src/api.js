@@ -13,10 +13,10 @@ export class ApiError extends Error {
 
 export async function api(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: {} };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
+  // The server refuses cookie-authenticated changes not declared JSON
+  // (cross-site request protection), bodiless ones included.
+  if (method !== 'GET') init.headers['Content-Type'] = 'application/json';
+  if (body !== undefined) init.body = JSON.stringify(body);
   let res;
   try {
     res = await fetch(path, init);

@@ -1,7 +1,9 @@
 // One device's presence in one room's call: asks the Chatto API for a
 // grant (LiveKit token + the call's E2EE key), connects to LiveKit with
-// end-to-end encryption always on, publishes the microphone and camera,
-// keeps the token fresh and leaves cleanly.
+// end-to-end encryption always on, publishes the microphone and camera
+// (and the screen on request) while its role allows it, follows the
+// permissions and mutes an admin applies through LiveKit, keeps the token
+// fresh and leaves cleanly.
 //
 // Token freshness: LiveKit's server pushes refreshed tokens over the signal
 // connection and livekit-client stores them for its own reconnects, so a
@@ -13,12 +15,14 @@
 
 import {
   ConnectionError,
+  ConnectionQuality,
   ConnectionErrorReason,
   ConnectionState,
   DisconnectReason,
   ExternalE2EEKeyProvider,
   Room,
   RoomEvent,
+  Track,
   isE2EESupported,
 } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
@@ -50,6 +54,8 @@ export class CallSession {
    * @param {string} o.roomId
    * @param {string} o.deviceId
    * @param {'audio'|'video'} [o.type]  the type asked for if this join starts the call
+   * @param {boolean} [o.listener]        join as a listener (cannot publish)
+   * @param {boolean} [o.forceRelay]      connect through TURN only (iceTransportPolicy relay)
    * @param {(state: string, message: string) => void} o.onState
    * @param {(message: string) => void} o.onError  a problem that does not end the call
    * @param {() => void} o.onChange               participants, tracks or devices changed
@@ -61,6 +67,10 @@ export class CallSession {
     // The call's type decides whether the camera starts on; the server's
     // answer (the first joiner's choice) wins over what we asked for.
     this.type = o.type === 'audio' ? 'audio' : 'video';
+    this.askListener = !!o.listener;
+    // The ICE policy handed to LiveKit's peer connections; the server's
+    // force_relay turns it to 'relay' so media only flows through TURN.
+    this.iceTransportPolicy = o.forceRelay ? 'relay' : 'all';
     this.cb = o;
     this.state = 'idle';
     this.grant = null;
@@ -72,6 +82,14 @@ export class CallSession {
     this.encryptionErrors = 0;
     this.lastError = '';
     this.rejoining = false;
+    // Why the call ended when the server took this device out (an admin
+    // removed it, or the user left the room): 'removed', 'revoked' or ''.
+    this.removedReason = '';
+    // Set while this page changes its own mute state, so a mute that
+    // arrives from LiveKit otherwise is known to be an admin's.
+    this.selfMuting = 0;
+    this.adminMuted = '';
+    this.connects = 0; // LiveKit connections made: 1 unless it rejoined
   }
 
   get active() {
@@ -130,6 +148,27 @@ export class CallSession {
   }
 
   /**
+   * Hangs up because the server took this device out of the call: an
+   * admin removed it ('removed') or the user is no longer a member of the
+   * room ('revoked'). LiveKit may have disconnected us first (with
+   * PARTICIPANT_REMOVED); then only the message gets sharper.
+   */
+  async removed(reason) {
+    const message = removedMessage(reason);
+    this.removedReason = reason === 'revoked' ? 'revoked' : 'removed';
+    if (this.state === 'ended' || this.state === 'failed') {
+      if (this.removedReason) this.#finish('ended', message);
+      return;
+    }
+    this.leaving = true;
+    clearTimeout(this.refreshTimer);
+    const room = this.room;
+    this.room = null;
+    this.#finish('ended', message);
+    if (room) await room.disconnect(true).catch(() => {});
+  }
+
+  /**
    * Leaves while the page goes away: a beacon survives the unload where a
    * fetch would be cancelled, so the call ends now instead of when LiveKit
    * notices the missing peer.
@@ -153,24 +192,88 @@ export class CallSession {
 
   async setMicrophone(on) {
     if (!this.room) return;
+    if (on && !this.canPublish()) return this.cb.onError(LISTENER_CANNOT_PUBLISH);
+    this.selfMuting++;
     try {
       await this.room.localParticipant.setMicrophoneEnabled(on);
+      if (on && this.adminMuted === 'microphone') this.adminMuted = '';
       this.cb.announce(on ? 'Microphone on' : 'Microphone muted');
     } catch (e) {
       this.cb.onError(deviceErrorMessage('microphone', e));
+    } finally {
+      this.selfMuting--;
     }
     this.cb.onChange();
   }
 
   async setCamera(on) {
     if (!this.room) return;
+    if (on && !this.canPublish()) return this.cb.onError(LISTENER_CANNOT_PUBLISH);
+    this.selfMuting++;
     try {
       await this.room.localParticipant.setCameraEnabled(on);
+      if (on && this.adminMuted === 'camera') this.adminMuted = '';
       this.cb.announce(on ? 'Camera on' : 'Camera off');
     } catch (e) {
       this.cb.onError(deviceErrorMessage('camera', e));
+    } finally {
+      this.selfMuting--;
     }
     this.cb.onChange();
+  }
+
+  /**
+   * Shares a screen, window or tab (with its audio where the browser
+   * offers it). The room's E2EE covers it like every other track.
+   */
+  async setScreenShare(on) {
+    if (!this.room) return;
+    if (on && !this.canPublish()) return this.cb.onError(LISTENER_CANNOT_PUBLISH);
+    this.selfMuting++;
+    try {
+      await this.room.localParticipant.setScreenShareEnabled(on, {
+        audio: true,
+        systemAudio: 'include',
+        selfBrowserSurface: 'include',
+        surfaceSwitching: 'include',
+        contentHint: 'detail',
+      });
+      this.cb.announce(on ? 'You are sharing your screen' : 'Screen sharing stopped');
+    } catch (e) {
+      if (e && e.name === 'NotAllowedError') this.cb.onError('Screen sharing was cancelled or not allowed by the browser.');
+      else this.cb.onError(deviceErrorMessage('screen', e));
+    } finally {
+      this.selfMuting--;
+    }
+    this.cb.onChange();
+  }
+
+  screenShareEnabled() {
+    return !!this.room && this.room.localParticipant.isScreenShareEnabled;
+  }
+
+  /**
+   * Whether LiveKit lets this device publish: its live permissions once
+   * connected (an admin may change them mid-call), else the role the join
+   * answer gave.
+   */
+  canPublish() {
+    const perms = this.room && this.room.localParticipant.permissions;
+    if (perms) return !!perms.canPublish;
+    return this.role !== 'listener';
+  }
+
+  /** 'speaker' or 'listener', as far as this device knows. */
+  get role() {
+    const perms = this.room && this.room.localParticipant.permissions;
+    if (perms) return perms.canPublish ? 'speaker' : 'listener';
+    if (this.grant && this.grant.role) return this.grant.role;
+    return this.askListener ? 'listener' : 'speaker';
+  }
+
+  /** LiveKit's connection quality of this device ('unknown' before it reports). */
+  connectionQuality() {
+    return this.room ? this.room.localParticipant.connectionQuality : ConnectionQuality.Unknown;
   }
 
   async switchDevice(kind, deviceId) {
@@ -216,7 +319,28 @@ export class CallSession {
       encryptionErrors: this.encryptionErrors,
       lastError: this.lastError,
       connectionState: this.room ? this.room.state : 'disconnected',
+      connects: this.connects,
+      role: this.role,
+      canPublish: this.canPublish(),
+      screenSharing: this.screenShareEnabled(),
+      connectionQuality: this.connectionQuality(),
+      removedReason: this.removedReason,
+      adminMuted: this.adminMuted,
+      // What this page asked LiveKit for, and what the peer connection
+      // really runs with (read back from RTCPeerConnection.getConfiguration).
+      iceTransportPolicy: this.iceTransportPolicy,
+      appliedIceTransportPolicy: this.#appliedIcePolicy(),
     };
+  }
+
+  #appliedIcePolicy() {
+    const pcm = this.room && this.room.engine && this.room.engine.pcManager;
+    for (const t of pcm ? [pcm.publisher, pcm.subscriber] : []) {
+      // _pc, not pc: the getter would create a connection.
+      const pc = t && t._pc;
+      if (pc && pc.getConfiguration) return pc.getConfiguration().iceTransportPolicy || '';
+    }
+    return '';
   }
 
   // ---- connecting ----
@@ -225,6 +349,7 @@ export class CallSession {
     if (!rejoin) this.#setState('connecting', 'Connecting to the call…');
     const keyProvider = new ExternalE2EEKeyProvider();
     const worker = new Worker(new URL(WORKER_PATH, location.href), { type: 'module' });
+    this.connects++;
     const room = new Room({
       dynacast: true,
       encryption: { keyProvider, worker },
@@ -237,7 +362,9 @@ export class CallSession {
     await keyProvider.setKey(base64ToBuffer(grant.e2ee_key));
     await room.setE2EEEnabled(true);
     try {
-      await room.connect(grant.livekit_url, grant.token, { autoSubscribe: true });
+      const opts = { autoSubscribe: true };
+      if (this.iceTransportPolicy === 'relay') opts.rtcConfig = { iceTransportPolicy: 'relay' };
+      await room.connect(grant.livekit_url, grant.token, opts);
     } catch (e) {
       this.room = null;
       await room.disconnect(true).catch(() => {});
@@ -258,7 +385,10 @@ export class CallSession {
     this.#setState('connected', 'Connected · end-to-end encrypted');
     this.cb.announce(rejoin ? 'Rejoined the call.' : 'Connected to the call. Media is end-to-end encrypted.');
     // An audio call starts with the camera off; the user can turn it on.
-    await Promise.all([this.#publish('microphone'), this.type === 'video' ? this.#publish('camera') : null]);
+    // A listener publishes nothing (LiveKit would refuse it anyway).
+    if (this.canPublish()) {
+      await Promise.all([this.#publish('microphone'), this.type === 'video' ? this.#publish('camera') : null]);
+    }
     this.cb.onChange();
   }
 
@@ -307,13 +437,28 @@ export class CallSession {
       })
       .on(RoomEvent.MediaDevicesError, (e) => {
         this.cb.onError(deviceErrorMessage('device', e));
-      });
+      })
+      .on(RoomEvent.ParticipantPermissionsChanged, (prev, p) => {
+        if (this.room !== room || !p || !p.isLocal) return changed();
+        this.#onPermissions(prev, p.permissions);
+      })
+      .on(RoomEvent.TrackMuted, (pub, p) => {
+        // A mute this page did not ask for came from a room admin.
+        if (this.room === room && p && p.isLocal && !this.selfMuting && pub) {
+          const what = { [Track.Source.Microphone]: 'microphone', [Track.Source.Camera]: 'camera', [Track.Source.ScreenShare]: 'screen' }[pub.source];
+          if (what) {
+            this.adminMuted = what;
+            this.cb.announce(what === 'screen' ? 'An admin stopped your screen share.' : `An admin muted your ${what}.`);
+          }
+        }
+        changed();
+      })
+      .on(RoomEvent.ConnectionQualityChanged, changed);
     for (const ev of [
       RoomEvent.TrackSubscribed,
       RoomEvent.TrackUnsubscribed,
       RoomEvent.TrackPublished,
       RoomEvent.TrackUnpublished,
-      RoomEvent.TrackMuted,
       RoomEvent.TrackUnmuted,
       RoomEvent.LocalTrackPublished,
       RoomEvent.LocalTrackUnpublished,
@@ -327,6 +472,34 @@ export class CallSession {
     }
   }
 
+  /**
+   * LiveKit changed what this device may do (an admin switched its role).
+   * A listener stops capturing and unpublishes everything; a speaker gets
+   * its buttons back but turns nothing on by itself.
+   */
+  async #onPermissions(prev, now) {
+    const can = !!(now && now.canPublish);
+    // The first permissions (at connect) are the join's role, not a change.
+    const could = prev ? !!prev.canPublish : can;
+    if (could && !can) {
+      this.cb.announce('A room admin made you a listener. Your microphone, camera and screen share are off.');
+      const lp = this.room && this.room.localParticipant;
+      if (lp) {
+        this.selfMuting++;
+        try {
+          await Promise.all(
+            [...lp.trackPublications.values()].filter((pub) => pub.track).map((pub) => lp.unpublishTrack(pub.track, true).catch(() => {})),
+          );
+        } finally {
+          this.selfMuting--;
+        }
+      }
+    } else if (!could && can) {
+      this.cb.announce('A room admin made you a speaker. You can turn on your microphone, camera or screen share.');
+    }
+    this.cb.onChange();
+  }
+
   #onDisconnected(reason) {
     clearTimeout(this.refreshTimer);
     switch (reason) {
@@ -335,7 +508,10 @@ export class CallSession {
         this.#finish('ended', 'The call ended.');
         return;
       case DisconnectReason.PARTICIPANT_REMOVED:
-        this.#finish('ended', 'You were removed from the call.');
+        // call.removed says whether an admin removed us or we lost the
+        // room; until it arrives, the likelier one.
+        if (!this.removedReason) this.removedReason = 'removed';
+        this.#finish('ended', removedMessage(this.removedReason));
         return;
       case DisconnectReason.DUPLICATE_IDENTITY:
         this.#finish('ended', 'This call was opened again from another tab with the same session, so it was closed here.');
@@ -393,7 +569,9 @@ export class CallSession {
   // ---- token refresh ----
 
   #joinBody() {
-    return { device_id: this.deviceId, type: this.type };
+    const body = { device_id: this.deviceId, type: this.type };
+    if (this.askListener) body.role = 'listener';
+    return body;
   }
 
   #setGrant(grant) {
@@ -428,7 +606,7 @@ export class CallSession {
       this.lastRefreshAt = new Date().toISOString();
       this.#setGrant(grant);
     } catch (e) {
-      if (e instanceof ApiError && ['forbidden', 'unauthorized'].includes(e.code)) {
+      if (e instanceof ApiError && ['forbidden', 'unauthorized', 'removed'].includes(e.code)) {
         this.#finish('failed', joinErrorMessage(e));
         if (this.room) this.room.disconnect(true).catch(() => {});
         return;
@@ -457,6 +635,15 @@ export class CallSession {
   }
 }
 
+/** Shown when a listener tries to publish. */
+export const LISTENER_CANNOT_PUBLISH =
+  'You are a listener in this call: you can hear and see it, but not speak, show your camera or share your screen. Raise your hand to ask a room admin to make you a speaker.';
+
+/** What to tell a user whom the server took out of a call. */
+export function removedMessage(reason) {
+  return reason === 'revoked' ? 'You are no longer a member of this room.' : 'An admin removed you from the call.';
+}
+
 class E2EEStartError extends Error {
   constructor() {
     super('end-to-end encryption did not start');
@@ -474,6 +661,8 @@ export function joinErrorMessage(e) {
       return `This call is full. ${e.message}`;
     case 'forbidden':
       return 'You are not a member of this room, so you cannot join its call.';
+    case 'removed':
+      return 'An admin removed you from this call, so you cannot join it again just yet. Try again in a few minutes.';
     case 'unauthorized':
       return 'Your session has ended. Sign in again to join the call.';
     case 'network':
@@ -511,6 +700,7 @@ function deviceErrorMessage(what, e) {
   if (name === 'NotAllowedError') return `Permission to use your ${what} was denied. Allow it in the browser to use it in the call.`;
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found. Connect one and choose it in the call controls.`;
   if (name === 'NotReadableError') return `Your ${what} is in use by another application.`;
+  if (name === 'NotSupportedError' && what === 'screen') return 'This browser cannot share a screen.';
   return `Could not use your ${what}: ${(e && e.message) || e}`;
 }
 

@@ -1,12 +1,16 @@
 // The room header's call controls (Voice call, Video call, Join, Leave or
-// Cancel, the summary line) and the call panel: type, state line (ringing,
-// outcome), tiles, microphone and camera controls, End for everyone, Invite.
+// Cancel, Join as listener, the summary line) and the call panel: type,
+// state line (ringing, outcome), connection banner, tiles, the participant
+// list (participants.js), microphone, camera, screen share and hand
+// controls, End for everyone, Invite; and leaving when the server removes
+// this device.
 
 import { ApiError, api, callPath } from './api.js';
-import { CallSession, E2EE_UNSUPPORTED, e2eeSupported } from './call.js';
+import { CallSession, E2EE_UNSUPPORTED, LISTENER_CANNOT_PUBLISH, e2eeSupported } from './call.js';
 import { refreshDevices, wireDevices } from './devices.js';
 import { $, announce, h, hideError, setData, showError } from './dom.js';
 import { callType, isRinging, participantCount, ringingOf } from './realtime.js';
+import { renderParticipants, wireParticipants } from './participants.js';
 import { app, canEndForEveryone, nameOf, openRoom, roomById, roomName } from './state.js';
 import { Tiles } from './tiles.js';
 
@@ -36,6 +40,7 @@ export function renderHeader() {
   $('call-audio').hidden = here || !!call;
   $('call-video').hidden = here || !!call;
   $('join').hidden = here || !call;
+  $('join-listener-opt').hidden = here;
   $('leave').hidden = !here;
   // The caller of an unanswered call cancels it rather than leaving it.
   const cancel = here && isRinging(call) && !!app.me && call.created_by === app.me.id;
@@ -70,9 +75,11 @@ export async function joinCall(roomId, type) {
     roomId,
     deviceId: app.deviceId,
     type,
+    listener: $('join-listener').checked,
+    forceRelay: !!app.config.force_relay,
     onState: (state, message) => {
       if (app.session !== session) return;
-      if (state === 'failed') {
+      if (state === 'failed' || (state === 'ended' && session.removedReason)) {
         showError(message); // role=alert reads it out
       } else if (state === 'ended' && !outcomes.has(session.callId)) {
         announce(message);
@@ -176,6 +183,19 @@ export function outcomeText(call) {
   }
 }
 
+/**
+ * Takes in call.removed: the server took one of this user's devices out
+ * of a call (an admin removed it, or the user left or lost the room). The
+ * tab whose device it is leaves and says why.
+ */
+export function onRemovedEvent(ev) {
+  const s = app.session;
+  if (!ev || !s || s.roomId !== ev.room_id) return;
+  if (ev.identity && s.grant && ev.identity !== s.grant.identity) return;
+  if (ev.call_id && s.callId && ev.call_id !== s.callId) return;
+  s.removed(ev.reason);
+}
+
 /** Takes in call.ring_stopped and call.moved for the caller's side. */
 export function onRingEvent(ev) {
   if (!ev) return;
@@ -235,20 +255,57 @@ export function renderCall(message) {
   const live = s.active && !!s.room;
   document.querySelector('.controls').hidden = !live;
   if (!app.tiles) app.tiles = new Tiles($('tiles'), $('remote-audio'));
-  app.tiles.sync(live ? s.room : null);
+  const info = new Map(((mine && mine.participants) || []).map((p) => [p.identity, p]));
+  app.tiles.sync(live ? s.room : null, info);
   $('tiles').hidden = !live;
+  renderParticipants(s, mine);
+  renderBanner(s, live);
 
   const micOn = s.micEnabled();
   const camOn = s.cameraEnabled();
+  const screenOn = s.screenShareEnabled();
   setToggle($('mic-toggle'), micOn, 'Mute microphone', 'Unmute microphone');
   setToggle($('cam-toggle'), camOn, 'Turn camera off', 'Turn camera on');
+  setToggle($('screen-toggle'), screenOn, 'Stop sharing', 'Share screen');
+  // A listener may not publish: LiveKit refuses it, so the buttons say so.
+  const canPublish = s.canPublish();
+  setData(panel, 'role', s.role);
+  for (const id of ['mic-toggle', 'cam-toggle', 'screen-toggle', 'mic-select', 'cam-select']) {
+    const el = $(id);
+    if (!canPublish) el.disabled = true;
+    else if (id !== 'mic-select' && id !== 'cam-select') el.disabled = false;
+    if (!canPublish) el.setAttribute('aria-describedby', 'listener-note');
+    else el.removeAttribute('aria-describedby');
+  }
+  $('listener-note').hidden = !live || canPublish;
+  if ($('listener-note').textContent !== LISTENER_CANNOT_PUBLISH) $('listener-note').textContent = LISTENER_CANNOT_PUBLISH;
+  $('screen-toggle').hidden = !live || !navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia;
   $('end-call').hidden = !(live && canEndForEveryone(mine));
   const room = roomById(s.roomId);
   const canInvite = live && !!mine && !!room && room.kind === 'group';
   $('invite-open').hidden = !canInvite || !$('invite-form').hidden;
   if (!canInvite) closeInvite();
   else if (!$('invite-form').hidden) fillInvitees();
-  if (live) refreshDevices();
+  if (live && canPublish) refreshDevices();
+}
+
+/** Says clearly when this device's own connection is poor, lost or reconnecting. */
+function renderBanner(s, live) {
+  const el = $('call-banner');
+  let kind = '';
+  if (s.state === 'reconnecting') kind = 'reconnecting';
+  else if (live && s.state === 'connected') {
+    const q = s.connectionQuality();
+    if (q === 'poor' || q === 'lost') kind = q;
+  }
+  const text = {
+    reconnecting: 'Connection lost — reconnecting to the call…',
+    poor: 'Your connection is poor: others may hear or see you badly, and you them.',
+    lost: 'Your connection to the call is interrupted. Waiting for it to come back…',
+  }[kind] || '';
+  setData(el, 'kind', kind);
+  el.hidden = !kind;
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function stateLine(s, call) {
@@ -381,5 +438,7 @@ export function wireCallPanel() {
   });
   $('mic-toggle').addEventListener('click', () => app.session && app.session.setMicrophone(!app.session.micEnabled()));
   $('cam-toggle').addEventListener('click', () => app.session && app.session.setCamera(!app.session.cameraEnabled()));
+  $('screen-toggle').addEventListener('click', () => app.session && app.session.setScreenShare(!app.session.screenShareEnabled()));
   wireDevices();
+  wireParticipants();
 }

@@ -1,15 +1,17 @@
 // Chatto web client, the shell: boot, sign-in, the room list with live
-// call indicators, routing, and the event stream's wiring to the timeline
-// (timeline.js), the room's call (callpanel.js, call.js), the incoming-call
-// dialog (incoming.js) and Recent calls (history.js).
+// call indicators, routing, rooms the user loses (room.removed), and the
+// event stream's wiring to the timeline (timeline.js), the room's call
+// (callpanel.js, call.js, participants.js), the incoming-call dialog
+// (incoming.js) and Recent calls (history.js).
 
 import { ApiError, api } from './api.js';
 import * as callpanel from './callpanel.js';
-import { $, h, initials, showError } from './dom.js';
+import { $, announce, h, initials, showError } from './dom.js';
 import { clearHistory, historySnapshot, loadHistory, refreshHistorySoon, wireHistory } from './history.js';
 import * as incoming from './incoming.js';
 import { Stream, isRinging, participantCount } from './realtime.js';
-import { app, learnCall, openRoom, roomById, roomName } from './state.js';
+import { participantsSnapshot } from './participants.js';
+import { app, dropRoom, learnCall, openRoom, roomById, roomName } from './state.js';
 import { addMessages, clearTimeline, isCallNotice, loadMessages, sendMessage } from './timeline.js';
 
 const { renderCall, renderHeader } = callpanel;
@@ -23,6 +25,8 @@ async function boot() {
     app.config = { enabled: false };
   }
   document.body.dataset.calls = app.config.enabled ? 'on' : 'off';
+  // Where the server makes everyone a listener by default, say so up front.
+  $('join-listener').checked = app.config.default_role === 'listener';
   try {
     app.me = await api('GET', '/api/me');
   } catch (e) {
@@ -128,6 +132,10 @@ function startStream() {
       if (m && m.room_id === app.current) addMessages([m]);
       if (isCallNotice(m)) refreshHistorySoon();
     },
+    onRemoved: (ev) => callpanel.onRemovedEvent(ev),
+    onRoomRemoved: (ev) => {
+      if (ev && ev.room_id) removeRoom(ev.room_id);
+    },
     onUnauthorized: async () => {
       try {
         await api('GET', '/api/me');
@@ -150,6 +158,25 @@ app.calls.onChange((roomId, call) => {
 });
 
 // ---- rooms ----
+
+/**
+ * The user is no longer a member of a room (they left it or an admin
+ * removed them): drop it from the list, leave its call, close it if open,
+ * and say so.
+ */
+function removeRoom(roomId) {
+  const name = roomName(roomId);
+  const s = app.session;
+  if (s && s.roomId === roomId && s.active) s.removed('revoked');
+  if (!dropRoom(roomId)) return;
+  renderRooms();
+  const text = `You are no longer a member of ${name}.`;
+  const notice = $('app-notice');
+  $('app-notice-text').textContent = text;
+  notice.hidden = false;
+  announce(text);
+  if (app.current === roomId) location.hash = '';
+}
 
 function renderRooms() {
   const list = $('room-list');
@@ -208,6 +235,9 @@ function wire() {
   $('signin-form').addEventListener('submit', signIn);
   $('signout').addEventListener('click', signOut);
   $('composer').addEventListener('submit', sendMessage);
+  $('app-notice-close').addEventListener('click', () => {
+    $('app-notice').hidden = true;
+  });
   callpanel.wireCallPanel();
   incoming.wireIncoming();
   wireHistory();
@@ -230,7 +260,16 @@ function wire() {
     tiles: () => (app.tiles ? app.tiles.snapshot() : []),
     calls: () => Object.fromEntries([...app.calls.rooms].map(([k, v]) => [k, v.call])),
     streamConnected: () => !!(app.stream && app.stream.connected),
-    config: () => ({ enabled: !!app.config.enabled, defaultType: app.config.default_type || '', ringTimeoutSeconds: app.config.ring_timeout_seconds || 0 }),
+    config: () => ({
+      enabled: !!app.config.enabled,
+      defaultType: app.config.default_type || '',
+      ringTimeoutSeconds: app.config.ring_timeout_seconds || 0,
+      forceRelay: !!app.config.force_relay,
+      defaultRole: app.config.default_role || '',
+    }),
+    screens: () => (app.tiles ? app.tiles.screensSnapshot() : []),
+    participants: () => participantsSnapshot(),
+    rooms: () => app.rooms.map((r) => r.id),
     incoming: () => incoming.incomingSnapshot(),
     history: () => historySnapshot(),
   };

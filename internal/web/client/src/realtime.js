@@ -29,6 +29,11 @@ export class CallIndex {
     this.#apply(ev.room_id, ev.call);
   }
 
+  /** Forgets a room's call (the user left the room). */
+  drop(roomId) {
+    if (this.rooms.delete(roomId)) this.#emit(roomId);
+  }
+
   /** Applies a call view from an API answer (e.g. a join's). */
   applyView(call) {
     if (call && call.room_id) this.applyEvent({ room_id: call.room_id, call });
@@ -89,6 +94,9 @@ export const callType = (call) => (call && call.type === 'audio' ? 'audio' : 'vi
 /** The ringing entries of a call view (users being rung right now). */
 export const ringingOf = (call) => (call && Array.isArray(call.ringing) ? call.ringing : []);
 
+/** The participant entry of a device in a call view. */
+export const participantOf = (call, identity) => (call && call.participants ? call.participants.find((p) => p.identity === identity) : undefined);
+
 /** Realtime events about rings: to the callee's devices and the caller. */
 export const RING_EVENTS = ['call.ringing', 'call.ring_stopped', 'call.moved'];
 
@@ -96,11 +104,12 @@ export const RING_EVENTS = ['call.ringing', 'call.ring_stopped', 'call.moved'];
  * Stream opens /api/events and hands events to the callbacks. On every
  * (re)open it calls onOpen, so the caller can refetch what it might have
  * missed while disconnected. Ring events (RING_EVENTS) go to onRing,
- * with their type.
+ * with their type; call.removed (this user's device taken out of a call)
+ * to onRemoved and room.removed (no longer a member) to onRoomRemoved.
  */
 export class Stream {
-  constructor({ onOpen, onCall, onRing, onMessage, onUnauthorized }) {
-    this.cb = { onOpen, onCall, onRing, onMessage, onUnauthorized };
+  constructor({ onOpen, onCall, onRing, onMessage, onRemoved, onRoomRemoved, onUnauthorized }) {
+    this.cb = { onOpen, onCall, onRing, onMessage, onRemoved, onRoomRemoved, onUnauthorized };
     this.es = null;
     this.connected = false;
   }
@@ -125,6 +134,8 @@ export class Stream {
       es.addEventListener(t, (e) => this.cb.onRing(typed(t, parse(e.data))));
     }
     es.addEventListener('message.created', (e) => this.cb.onMessage(parse(e.data)));
+    es.addEventListener('call.removed', (e) => this.cb.onRemoved(typed('call.removed', parse(e.data))));
+    es.addEventListener('room.removed', (e) => this.cb.onRoomRemoved(typed('room.removed', parse(e.data))));
   }
 
   stop() {

@@ -40,8 +40,21 @@ export function learnCall(call) {
 /** Whether the signed-in user may end a call for everyone in the room. */
 export function canEndForEveryone(call) {
   if (!app.me || !call) return false;
-  const room = roomById(call.room_id);
-  return call.created_by === app.me.id || !!(room && Array.isArray(room.admins) && room.admins.includes(app.me.id));
+  return call.created_by === app.me.id || isRoomAdmin(call.room_id);
+}
+
+/** Whether the signed-in user administers the room (moderates its call). */
+export function isRoomAdmin(roomId) {
+  const room = roomById(roomId);
+  return !!(app.me && room && Array.isArray(room.admins) && room.admins.includes(app.me.id));
+}
+
+/** Forgets a room the user is no longer a member of; reports whether it was listed. */
+export function dropRoom(roomId) {
+  const before = app.rooms.length;
+  app.rooms = app.rooms.filter((r) => r.id !== roomId);
+  app.calls.drop(roomId);
+  return app.rooms.length !== before;
 }
 
 /** The room summary with this id, if the user is a member. */

@@ -1,13 +1,23 @@
-// Participant tiles: one per device in the call, with name, video and an
-// audio-level ring. The ring follows the loudness of the participant's
-// microphone track, measured locally with an AnalyserNode (the decrypted
-// remote track, or the local capture), and falls back to the level LiveKit
-// reports for the participant.
+// Participant tiles: one per device in the call, with name, video, an
+// audio-level ring, a role badge, a raised hand and LiveKit's connection
+// quality; and one large tile per shared screen, which switches the grid
+// to a spotlight layout. The ring follows the loudness of the
+// participant's microphone track, measured locally with an AnalyserNode
+// (the decrypted remote track, or the local capture), and falls back to
+// the level LiveKit reports for the participant.
 
 import { Track, createAudioAnalyser } from 'livekit-client';
-import { h, initials, setData } from './dom.js';
+import { h, handIcon, initials, setData } from './dom.js';
 
 const LEVEL_INTERVAL_MS = 100;
+
+const QUALITY_LABEL = {
+  excellent: 'Excellent connection',
+  good: 'Good connection',
+  poor: 'Poor connection',
+  lost: 'Connection lost',
+  unknown: 'Connection quality unknown',
+};
 
 export class Tiles {
   constructor(container, audioSink) {
@@ -15,13 +25,19 @@ export class Tiles {
     this.audioSink = audioSink;
     /** identity -> { el, video, avatar, name, badges, videoTrack, audioTrack, audioEl, analyser, level } */
     this.tiles = new Map();
+    /** identity -> { el, video, caption, participant, track, audioTrack, audioEl } */
+    this.screens = new Map();
     this.timer = 0;
   }
 
-  /** Reconciles the tiles with the room's participants and tracks. */
-  sync(room) {
+  /**
+   * Reconciles the tiles with the room's participants and tracks. info
+   * maps an identity to its entry in the call view (role, hand_raised_at).
+   */
+  sync(room, info = new Map()) {
     const people = room ? [room.localParticipant, ...room.remoteParticipants.values()] : [];
     const seen = new Set();
+    const sharing = new Set();
     for (const p of people) {
       if (!p.identity) continue;
       seen.add(p.identity);
@@ -31,11 +47,16 @@ export class Tiles {
         this.tiles.set(p.identity, t);
         this.container.append(t.el);
       }
-      this.#update(t, p);
+      this.#update(t, p, info.get(p.identity));
+      if (this.#syncScreen(p)) sharing.add(p.identity);
     }
     for (const [id, t] of this.tiles) {
       if (!seen.has(id)) this.#remove(id, t);
     }
+    for (const [id, s] of this.screens) {
+      if (!sharing.has(id)) this.#removeScreen(id, s);
+    }
+    setData(this.container, 'layout', this.screens.size ? 'spotlight' : 'grid');
     if (this.tiles.size && !this.timer) this.timer = setInterval(() => this.#levels(), LEVEL_INTERVAL_MS);
     if (!this.tiles.size && this.timer) {
       clearInterval(this.timer);
@@ -45,6 +66,8 @@ export class Tiles {
 
   clear() {
     for (const [id, t] of this.tiles) this.#remove(id, t);
+    for (const [id, s] of this.screens) this.#removeScreen(id, s);
+    setData(this.container, 'layout', 'grid');
     clearInterval(this.timer);
     this.timer = 0;
   }
@@ -56,6 +79,9 @@ export class Tiles {
       name: t.participant.name,
       local: t.participant.isLocal,
       audioLevel: t.level,
+      role: t.el.dataset.role || '',
+      handRaised: t.el.dataset.hand === 'raised',
+      quality: t.el.dataset.quality || '',
       videoWidth: t.video.videoWidth,
       videoFrames: t.video.getVideoPlaybackQuality ? t.video.getVideoPlaybackQuality().totalVideoFrames : 0,
       tracks: [...t.participant.trackPublications.values()].map((pub) => ({
@@ -72,24 +98,52 @@ export class Tiles {
     }));
   }
 
+  /** The shared screens shown, for tests and debugging. */
+  screensSnapshot() {
+    const tileWidth = Math.max(0, ...[...this.tiles.values()].map((t) => t.el.getBoundingClientRect().width));
+    return [...this.screens.values()].map((s) => {
+      const pub = s.participant.getTrackPublication(Track.Source.ScreenShare);
+      const audio = s.participant.getTrackPublication(Track.Source.ScreenShareAudio);
+      const width = s.el.getBoundingClientRect().width;
+      return {
+        identity: s.participant.identity,
+        local: s.participant.isLocal,
+        encrypted: !!pub && pub.isEncrypted,
+        subscribed: !!pub && !!pub.track,
+        audio: !!audio,
+        audioEncrypted: !!audio && audio.isEncrypted,
+        videoWidth: s.video.videoWidth,
+        videoFrames: s.video.getVideoPlaybackQuality ? s.video.getVideoPlaybackQuality().totalVideoFrames : 0,
+        width,
+        // The spotlight: the screen is wider than any participant tile.
+        largest: width > tileWidth,
+      };
+    });
+  }
+
   #create(p) {
     const video = h('video', { autoplay: true, playsinline: true, muted: true });
     video.muted = true; // the attribute alone does not mute a srcObject stream in every browser
     const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' });
     const name = h('span', { class: 'name' });
     const mic = h('span', { class: 'badge mic' });
+    const role = h('span', { class: 'badge role', hidden: true, text: 'listener' });
     const lock = h('span', { class: 'lock' });
+    const hand = h('span', { class: 'hand', hidden: true, role: 'img', 'aria-label': 'Hand raised', title: 'Hand raised' }, handIcon());
+    const quality = h('span', { class: 'quality', role: 'img' }, h('i'), h('i'), h('i'));
     const el = h(
       'figure',
       { class: 'tile', dataset: { identity: p.identity, user: p.identity.split('#')[0], local: String(p.isLocal) } },
       video,
       avatar,
-      h('figcaption', {}, name, mic, lock),
+      hand,
+      quality,
+      h('figcaption', {}, name, role, mic, lock),
     );
-    return { el, video, avatar, name, mic, lock, participant: p, videoTrack: null, audioTrack: null, audioSource: null, audioEl: null, analyser: null, level: 0 };
+    return { el, video, avatar, name, mic, role, lock, hand, quality, participant: p, videoTrack: null, audioTrack: null, audioSource: null, audioEl: null, analyser: null, level: 0 };
   }
 
-  #update(t, p) {
+  #update(t, p, entry) {
     t.participant = p;
     const display = p.name || p.identity.split('#')[0];
     const label = p.isLocal ? `${display} (you)` : display;
@@ -135,7 +189,78 @@ export class Tiles {
     const encrypted = pubs.length > 0 && pubs.every((pub) => pub.isEncrypted);
     setData(t.el, 'encrypted', encrypted);
     t.lock.textContent = encrypted ? 'encrypted' : '';
-    t.el.setAttribute('aria-label', `${label}, microphone ${micOn ? 'on' : 'muted'}, camera ${camOn ? 'on' : 'off'}`);
+
+    // Role and hand come from Chatto's call view; before it names this
+    // device, LiveKit's permission says whether it may publish.
+    const role = entry && entry.role ? entry.role : p.permissions && !p.permissions.canPublish ? 'listener' : 'speaker';
+    setData(t.el, 'role', role);
+    t.role.hidden = role !== 'listener';
+    const raised = !!(entry && entry.hand_raised_at);
+    setData(t.el, 'hand', raised ? 'raised' : 'down');
+    t.hand.hidden = !raised;
+    const quality = p.connectionQuality || 'unknown';
+    setData(t.el, 'quality', quality);
+    const qLabel = QUALITY_LABEL[quality] || QUALITY_LABEL.unknown;
+    if (t.quality.getAttribute('aria-label') !== qLabel) {
+      t.quality.setAttribute('aria-label', qLabel);
+      t.quality.title = qLabel;
+    }
+    const parts = [label, role === 'listener' ? 'listener' : null, raised ? 'hand raised' : null, `microphone ${micOn ? 'on' : 'muted'}`, `camera ${camOn ? 'on' : 'off'}`, qLabel.toLowerCase()];
+    t.el.setAttribute('aria-label', parts.filter(Boolean).join(', '));
+  }
+
+  /** Shows the participant's shared screen in its own large tile; reports whether there is one. */
+  #syncScreen(p) {
+    const pub = p.getTrackPublication(Track.Source.ScreenShare);
+    const track = pub && pub.track && !pub.isMuted ? pub.track : null;
+    let s = this.screens.get(p.identity);
+    if (!track) return false;
+    if (!s) {
+      const video = h('video', { autoplay: true, playsinline: true, muted: true });
+      video.muted = true;
+      const caption = h('figcaption', {});
+      const el = h('figure', { class: 'screen', dataset: { identity: p.identity, sharer: p.identity.split('#')[0], local: String(p.isLocal) } }, video, caption);
+      s = { el, video, caption, participant: p, track: null, audioTrack: null, audioEl: null };
+      this.screens.set(p.identity, s);
+      this.container.prepend(el);
+    }
+    s.participant = p;
+    const display = p.name || p.identity.split('#')[0];
+    const label = p.isLocal ? 'Your screen' : `${display}’s screen`;
+    if (s.caption.textContent !== label) s.caption.textContent = label;
+    s.el.setAttribute('aria-label', `${label}, end-to-end ${pub.isEncrypted ? 'encrypted' : 'not encrypted'}`);
+    setData(s.el, 'encrypted', pub.isEncrypted);
+    if (track !== s.track) {
+      if (s.track) s.track.detach(s.video);
+      track.attach(s.video);
+      s.track = track;
+    }
+    // The shared tab's or screen's own sound, for the others only.
+    const apub = p.getTrackPublication(Track.Source.ScreenShareAudio);
+    const audioTrack = !p.isLocal && apub && apub.track ? apub.track : null;
+    if (audioTrack !== s.audioTrack) {
+      this.#dropScreenAudio(s);
+      if (audioTrack) {
+        s.audioEl = audioTrack.attach();
+        this.audioSink.append(s.audioEl);
+        s.audioTrack = audioTrack;
+      }
+    }
+    return true;
+  }
+
+  #dropScreenAudio(s) {
+    if (s.audioTrack && s.audioEl) s.audioTrack.detach(s.audioEl);
+    if (s.audioEl) s.audioEl.remove();
+    s.audioEl = null;
+    s.audioTrack = null;
+  }
+
+  #removeScreen(id, s) {
+    this.#dropScreenAudio(s);
+    if (s.track) s.track.detach(s.video);
+    s.el.remove();
+    this.screens.delete(id);
   }
 
   #levels() {
