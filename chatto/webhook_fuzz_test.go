@@ -74,7 +74,7 @@ func (f *fuzzPlugin) snapshot(tb testing.TB) string {
 // changes nothing.
 func FuzzWebhookUnsigned(f *testing.F) {
 	fx := newFuzzPlugin(f)
-	room := livekit.RoomName("general", fx.ensureCall(f, "general").ID)
+	room := livekit.RoomName(fx.plugin.Service().ServerID(), "general", fx.ensureCall(f, "general").ID)
 	event := webhookBody(f, "EV_1", "participant_joined", room, "alice#a", "PA_1")
 	other := webhookBody(f, "EV_2", "participant_left", room, "alice#a", "PA_1")
 	f.Add(event, "")
@@ -140,7 +140,7 @@ func FuzzWebhookSigned(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input []byte) {
 		defer watchdog(10 * time.Second)()
 		call := fx.ensureCall(t, "general")
-		room := livekit.RoomName("general", call.ID)
+		room := livekit.RoomName(fx.plugin.Service().ServerID(), "general", call.ID)
 		defer func() {
 			// The next input starts from a fresh call.
 			if fx.plugin.Service().View("general") != nil {

@@ -127,7 +127,7 @@ func (e *Env) StartPeer(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 	p := &Env{t: t, Config: cfg, BaseURL: cfg.Webserver.URL, LK: e.LK, Relay: e.Relay, Clock: e.Clock}
-	t.Cleanup(p.checkLogsHoldNoSecrets)
+	t.Cleanup(p.checkNoSecrets)
 	p.StartServer()
 	t.Cleanup(func() {
 		if p.Main != nil {

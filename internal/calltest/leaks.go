@@ -62,7 +62,7 @@ func (e *Env) observeAnswer(method, path string, status int, raw []byte) {
 
 // secretForms are the ways a secret could show up in text.
 func (e *Env) secretForms() map[string]string {
-	forms := map[string]string{"the API secret": APISecret}
+	forms := map[string]string{"the API secret": APISecret, "the webhook API secret": e.Config.LiveKit.WebhookAPISecret}
 	for i, o := range e.Config.Webhooks.Outgoing {
 		forms[fmt.Sprintf("outgoing webhook secret %d", i)] = strings.TrimPrefix(o.Secret, "whsec_")
 	}

@@ -13,9 +13,10 @@ import (
 // token it stopped at) shows it.
 const secretMark = "SeCrEt"
 
-// secretSlot is where the fuzz input puts the API secret: in the TOML text
-// right after "api_secret =" (with or without a quote), or as the value of
-// CHATTO_LIVEKIT_API_SECRET. Elsewhere it stays literal text.
+// secretSlot is where the fuzz input puts an API secret: in the TOML text
+// right after "api_secret =" or "webhook_api_secret =" (with or without a
+// quote), or as the value of CHATTO_LIVEKIT_API_SECRET or
+// CHATTO_LIVEKIT_WEBHOOK_API_SECRET. Elsewhere it stays literal text.
 const secretSlot = "@SECRET@"
 
 var tomlSecretSlot = regexp.MustCompile(`(api_secret\s*=\s*(?:"""|'''|"|')?)` + regexp.QuoteMeta(secretSlot))
@@ -78,7 +79,7 @@ func FuzzLoad(f *testing.F) {
 			if !ok || name == "" || strings.ContainsAny(name, "=\x00") || strings.Contains(value, "\x00") {
 				continue
 			}
-			if name == secretEnv && value == secretSlot {
+			if (name == secretEnv || name == "CHATTO_LIVEKIT_WEBHOOK_API_SECRET") && value == secretSlot {
 				value, planted = secret, true
 			} else {
 				rest += "\n" + name + "=" + value

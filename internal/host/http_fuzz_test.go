@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/chattocalls/chatto/chatto"
 )
@@ -20,7 +21,7 @@ import (
 // error is the JSON error shape with the code its status stands for, and
 // a body that is not JSON is 400.
 func FuzzRequestBodies(f *testing.F) {
-	h, err := Open(context.Background(), filepath.Join(f.TempDir(), "chatto.db"), quiet())
+	h, err := Open(context.Background(), filepath.Join(f.TempDir(), "chatto.db"), quiet(), WithDemoData(), WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 	}
 	h.Mount(e)
-	token, err := h.Login(context.Background(), "alice", DemoPassword)
+	token, err := h.Login(context.Background(), "alice", DemoPassword, "127.0.0.1")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -54,6 +55,7 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", "http://"+req.Host) // as the server's own page
 		if message {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
