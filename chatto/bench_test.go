@@ -12,6 +12,7 @@ import (
 	"github.com/livekit/protocol/webhook"
 
 	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
 )
 
 // The benchmarks come in pairs: the plugin's path and the bare LiveKit
@@ -21,7 +22,8 @@ import (
 // BenchmarkJoinThroughPlugin is a full join request handled in-process:
 // session lookup, membership check, log append, token and key.
 func BenchmarkJoinThroughPlugin(b *testing.B) {
-	env := calltest.Start(b)
+	// The per-user join limit would stop one user's loop at once.
+	env := calltest.Start(b, func(c *config.Config) { c.LiveKit.JoinBurst = 1 << 30 })
 	alice := env.Login("alice")
 	alice.Join("general", "warm") // the call exists; joins below rejoin it
 	h := env.Main.Handler()

@@ -67,6 +67,14 @@ type Config struct {
 	// APISecret.
 	WebhookAPIKey    string `toml:"webhook_api_key" split_words:"true"`
 	WebhookAPISecret string `toml:"webhook_api_secret" split_words:"true"`
+	// JoinBurst joins (join or token requests that add a device) may come
+	// from one user at once; after that one per JoinInterval. Beyond it
+	// the answer is 429 rate_limited with Retry-After.
+	JoinBurst    int           `toml:"join_burst" split_words:"true"`
+	JoinInterval time.Duration `toml:"join_interval" split_words:"true"`
+	// MaxPendingDevices is how many devices of one user may hold a token
+	// LiveKit has not confirmed yet, across all calls.
+	MaxPendingDevices int `toml:"max_pending_devices" split_words:"true"`
 }
 
 // NewConfig returns the defaults; TOML and environment override them.
@@ -84,6 +92,9 @@ func NewConfig() Config {
 		RingTimeout:       45 * time.Second,
 		DefaultRole:       "speaker",
 		RemoveCooldown:    60 * time.Second,
+		JoinBurst:         20,
+		JoinInterval:      2 * time.Second,
+		MaxPendingDevices: 6,
 	}
 }
 
@@ -159,6 +170,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("livekit.webhook_api_secret: required (at least 32 characters) when webhook_api_key is set")
 	case c.WebhookAPIKey == "" && c.WebhookAPISecret != "":
 		return fmt.Errorf("livekit.webhook_api_key: required when webhook_api_secret is set")
+	case c.JoinBurst < 1:
+		return fmt.Errorf("livekit.join_burst: %d is smaller than 1", c.JoinBurst)
+	case c.JoinInterval < time.Millisecond || c.JoinInterval > time.Hour:
+		return fmt.Errorf("livekit.join_interval: %s is outside 1ms..1h", c.JoinInterval)
+	case c.MaxPendingDevices < 1:
+		return fmt.Errorf("livekit.max_pending_devices: %d is smaller than 1", c.MaxPendingDevices)
 	}
 	return nil
 }
@@ -208,6 +225,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("remove_cooldown", c.RemoveCooldown), slog.Bool("force_relay", c.ForceRelay),
 		slog.String("server_id", c.ServerID), slog.String("webhook_api_key", c.WebhookAPIKey),
 		slog.String("webhook_api_secret", hookSecret),
+		slog.Int("join_burst", c.JoinBurst), slog.Duration("join_interval", c.JoinInterval),
+		slog.Int("max_pending_devices", c.MaxPendingDevices),
 	)
 }
 

@@ -3,6 +3,7 @@ package chatto
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Stable error codes. Clients branch on these; the README lists them.
@@ -29,7 +30,7 @@ const (
 	EREMOVED         = "removed"           // a removed device asks for a token within the cooldown
 	ENOTRACK         = "no_track"          // mute of a source the participant does not publish
 
-	ERATELIMITED = "rate_limited" // too many failed sign-ins from an account or address; Retry-After says when to try again
+	ERATELIMITED = "rate_limited" // too many failed sign-ins, joins or pending devices; Retry-After says when to try again
 	ECROSSSITE   = "cross_site"   // a cookie-authenticated change (or a sign-in) not sent by this site's own pages
 )
 
@@ -38,6 +39,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, when set, becomes the answer's Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("chatto: %s: %s", e.Code, e.Message) }

@@ -3,7 +3,9 @@ package chatto
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -81,6 +83,10 @@ func WriteError(c echo.Context, log *slog.Logger, err error) error {
 	}
 	if status >= 500 {
 		log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "code", code, "err", err)
+	}
+	var de *Error
+	if errors.As(err, &de) && de.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, ErrorMessage(err)

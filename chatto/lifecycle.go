@@ -64,6 +64,16 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	if err != nil {
 		return nil, err
 	}
+	if wait := s.joins.take(c.UserID, s.clock.Now()); wait > 0 {
+		e := Errorf(ERATELIMITED, "too many joins; try again in a moment")
+		e.RetryAfter = wait
+		return nil, e
+	}
+	if s.pendingOf(c.UserID, identity) >= s.cfg.MaxPendingDevices {
+		e := Errorf(ERATELIMITED, "too many of your devices are still connecting; try again when they have")
+		e.RetryAfter = s.cfg.JoinGrace
+		return nil, e
+	}
 
 	unlock := s.lockRoom(roomID)
 	defer unlock()

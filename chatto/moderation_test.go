@@ -2,6 +2,8 @@ package chatto_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -433,4 +435,36 @@ func TestDemotionBeforeConnectingHoldsWhenTheOldTokenIsUsed(t *testing.T) {
 
 func listReq(room string) *lkproto.ListParticipantsRequest {
 	return &lkproto.ListParticipantsRequest{Room: room}
+}
+
+func TestJoinsAndPendingDevicesArePerUserBounded(t *testing.T) {
+	env, clk := ringEnv(t, func(c *config.Config) {
+		c.LiveKit.JoinBurst, c.LiveKit.JoinInterval, c.LiveKit.MaxPendingDevices = 4, time.Minute, 2
+	})
+	alice, bob := env.Login("alice"), env.Login("bob")
+	alice.Join("general", "d1")
+	alice.Join("general", "d2")
+	// A third unconfirmed device is one too many; asking again for one of
+	// the two is not.
+	st, raw := alice.Raw("POST", "/api/rooms/general/call/join", map[string]string{"device_id": "d3"})
+	if st != 429 || !strings.Contains(string(raw), chatto.ERATELIMITED) {
+		t.Fatalf("third pending device = %d %s, want 429 rate_limited", st, raw)
+	}
+	alice.Join("general", "d1")
+	// The join budget (4) is spent now; bob's is his own.
+	req, _ := http.NewRequest("POST", env.BaseURL+"/api/rooms/general/call/join", strings.NewReader(`{"device_id":"d1"}`))
+	req.Header.Set("Authorization", "Bearer "+alice.Token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", env.BaseURL)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("fifth join = %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	bob.Join("general", "b")
+	clk.Advance(time.Minute)
+	alice.Join("general", "d2") // one join earned back
 }

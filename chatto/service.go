@@ -55,6 +55,7 @@ type Service struct {
 	graceRetry map[string]time.Time
 
 	health healthState
+	joins  joinLimiter // see limits.go
 
 	outgoing outgoing // see outgoing.go
 
@@ -110,6 +111,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		keys:       make(map[string][]byte),
 		hands:      make(map[string]map[string]time.Time),
 		wake:       make(chan struct{}, 1),
+		joins:      joinLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},
 		graceRetry: make(map[string]time.Time),
 	}
 	for _, o := range opts {

@@ -136,7 +136,11 @@ var authzTable = map[string]authzRow{
 // role against the real server and LiveKit. Each request gets a fresh
 // room in the same shape, so no request depends on another's effects.
 func TestAuthorizationMatrix(t *testing.T) {
-	env := calltest.Start(t, func(c *config.Config) { c.LiveKit.RemoveCooldown = 0 })
+	env := calltest.Start(t, func(c *config.Config) {
+		// Every row joins from scratch; the per-user join limits are
+		// tested on their own.
+		c.LiveKit.RemoveCooldown, c.LiveKit.JoinBurst, c.LiveKit.MaxPendingDevices = 0, 1<<20, 1<<20
+	})
 	ctx := context.Background()
 	h := env.Main.Host()
 	for _, u := range []string{"erin", "frank"} {

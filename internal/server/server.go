@@ -226,6 +226,11 @@ func (m *Main) healthz(c echo.Context) error {
 	if body["ok"] == false {
 		status = http.StatusServiceUnavailable
 	}
+	if _, err := m.host.Caller(c.Request()); err != nil {
+		// Anonymous probes (load balancers) learn up or down, not
+		// LiveKit's URLs, error texts or how many calls run.
+		return c.JSON(status, map[string]any{"ok": body["ok"]})
+	}
 	return c.JSON(status, body)
 }
 
