@@ -562,3 +562,61 @@ func TestHealthzTellsAnonymousCallersOnlyUpOrDown(t *testing.T) {
 		t.Fatalf("signed-in healthz = %d %v", st, full)
 	}
 }
+
+// LiveKit comes back from a crash without its rooms: every call whose
+// room is gone ends exactly once, with its notice, and the next reconcile
+// changes nothing.
+func TestLiveKitRestartedWithoutItsRoomsEndsEachCallOnce(t *testing.T) {
+	env := calltest.Start(t)
+	alice, bob := env.Login("alice"), env.Login("bob")
+	ja := alice.Join("general", "a")
+	jb := bob.Join("design", "b")
+	calltest.Connect(t, ja)
+	calltest.Connect(t, jb)
+	calltest.Eventually(t, wait, "both connected", func() bool {
+		return connected(alice, "general", map[string]bool{"alice#a": true})() &&
+			connected(bob, "design", map[string]bool{"bob#b": true})()
+	})
+	env.Relay.Drop(func(string) bool { return true }) // a crash says nothing
+	if err := env.LK.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	env.RestartLiveKit()
+	env.Relay.Drop(nil)
+	for range 2 {
+		if err := env.Service().Reconcile(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		who    *calltest.Client
+		room   string
+		callID string
+	}{{alice, "general", ja.CallID}, {bob, "design", jb.CallID}} {
+		if v := c.who.Call(c.room); v != nil {
+			t.Fatalf("%s still has a call after LiveKit lost its room: %+v", c.room, v)
+		}
+		evs, err := env.Main.Store().CallEvents(context.Background(), c.callID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended := 0
+		for _, e := range evs {
+			if e.Kind == eventlog.CallEnded {
+				ended++
+			}
+		}
+		if ended != 1 {
+			t.Fatalf("call in %s has %d call_ended facts, want 1", c.room, ended)
+		}
+		var n int
+		for _, m := range messages(t, c.who, c.room) {
+			if m.Notice != nil && m.Notice.CallID == c.callID && m.Notice.Kind == chatto.NoticeCallEnded {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("call in %s has %d end notices, want 1", c.room, n)
+		}
+	}
+}

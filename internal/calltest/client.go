@@ -72,6 +72,7 @@ func (c *Client) Raw(method, path string, body any) (int, []byte) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	c.env.observeAnswer(method, path, resp.StatusCode, raw)
 	return resp.StatusCode, raw
 }
 
@@ -143,9 +144,6 @@ func (c *Client) JoinAs(room, device, typ string) *chatto.JoinResult {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		c.t.Fatal(err)
 	}
-	c.env.mu.Lock()
-	c.env.keys = append(c.env.keys, res.E2EEKey)
-	c.env.mu.Unlock()
 	return &res
 }
 

@@ -37,6 +37,9 @@ func Stream(t testing.TB, e *Env, c *Client) <-chan StreamEvent {
 		var ev StreamEvent
 		for sc.Scan() {
 			line := sc.Text()
+			if line != "" {
+				e.Observe("event stream of "+c.User, line)
+			}
 			switch {
 			case strings.HasPrefix(line, "event: "):
 				ev.Type = strings.TrimPrefix(line, "event: ")

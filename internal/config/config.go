@@ -90,9 +90,23 @@ const secretEnv = "CHATTO_LIVEKIT_API_SECRET"
 // derived settings filled in and everything validated. Errors name the
 // TOML key or environment variable at fault.
 func Load(path string) (Config, error) {
+	var data []byte
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			// The *PathError already names the path.
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+	}
+	return load(path, data)
+}
+
+// load is Load on the file's text, already read (none if path is ""), so
+// the fuzz test can feed it text without writing files.
+func load(path string, data []byte) (Config, error) {
 	c := New()
 	if path != "" {
-		if err := c.decodeFile(path); err != nil {
+		if err := c.decode(path, data); err != nil {
 			return Config{}, err
 		}
 	}
@@ -106,14 +120,9 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
-// decodeFile decodes strictly: a misspelt key would otherwise be silently
+// decode decodes strictly: a misspelt key would otherwise be silently
 // ignored and the default used in its place.
-func (c *Config) decodeFile(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		// The *PathError already names the path.
-		return fmt.Errorf("config: %w", err)
-	}
+func (c *Config) decode(path string, data []byte) error {
 	md, err := toml.Decode(string(data), c)
 	if err != nil {
 		return decodeError(path, err)

@@ -76,7 +76,7 @@ func (l leaf) value(c Config) reflect.Value {
 	return reflect.ValueOf(c).FieldByIndex(l.index)
 }
 
-func leaves(t *testing.T) []leaf {
+func leaves(t testing.TB) []leaf {
 	t.Helper()
 	var out []leaf
 	ct := reflect.TypeOf(Config{})

@@ -61,6 +61,11 @@ func decodeJSON(c echo.Context, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return chatto.Errorf(chatto.EINVALID, "request body must be valid JSON: %v", err)
 	}
+	// Decode stops after the first value; anything but space after it
+	// makes the body something other than the one object asked for.
+	if _, err := dec.Token(); err != io.EOF {
+		return chatto.Errorf(chatto.EINVALID, "request body must be one JSON object")
+	}
 	return nil
 }
 

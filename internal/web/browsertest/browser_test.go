@@ -9,13 +9,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -44,6 +47,7 @@ func chromium(t *testing.T) string {
 // their own cookies.
 type Browser struct {
 	t    *testing.T
+	env  *calltest.Env
 	name string
 	base string
 	ctx  context.Context // the first tab; cancelling it stops the browser
@@ -88,8 +92,8 @@ func newBrowser(t *testing.T, env *calltest.Env, name string) *Browser {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout
 		t.Fatalf("start chromium for %s: %v", name, err)
 	}
-	b := &Browser{t: t, name: name, base: env.BaseURL, ctx: ctx}
-	b.page = newPage(t, name, env.BaseURL, ctx)
+	b := &Browser{t: t, env: env, name: name, base: env.BaseURL, ctx: ctx}
+	b.page = newPage(t, env, name, env.BaseURL, ctx)
 	return b
 }
 
@@ -124,10 +128,13 @@ func (b *Browser) NewTab(t *testing.T, label string) (*Page, context.CancelFunc)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open tab %s: %v", label, err)
 	}
-	return newPage(t, b.name+"/"+label, b.base, ctx), cancel
+	return newPage(t, b.env, b.name+"/"+label, b.base, ctx), cancel
 }
 
-func newPage(t *testing.T, name, base string, ctx context.Context) *Page {
+// newPage watches a tab: its console warnings and errors are kept for
+// failure reports, and every console message, whatever its level, is
+// handed to env's leak check along with the keys the tab is given.
+func newPage(t *testing.T, env *calltest.Env, name, base string, ctx context.Context) *Page {
 	p := &Page{t: t, name: name, base: base, ctx: ctx, log: &consoleLog{}}
 	if os.Getenv("CHATTO_BROWSER_CONSOLE") != "" {
 		t.Cleanup(func() {
@@ -142,6 +149,7 @@ func newPage(t *testing.T, name, base string, ctx context.Context) *Page {
 			if err != nil {
 				return
 			}
+			env.Observe(name+"'s browser console", m.String())
 			if m.Type == chromedp.ConsoleLog || m.Type == chromedp.ConsoleDebug || m.Type == chromedp.ConsoleInfo {
 				continue
 			}
@@ -152,7 +160,62 @@ func newPage(t *testing.T, name, base string, ctx context.Context) *Page {
 			p.log.mu.Unlock()
 		}
 	}()
+	watchKeys(t, env, name, ctx)
 	return p
+}
+
+// keyAnswer matches the API paths whose answers hand out a call's key.
+var keyAnswer = regexp.MustCompile(`^/api/rooms/[^/]+/call/(join|token)$`)
+
+// watchKeys tells env every E2EE key the tab's join and token answers
+// carry (the page, not calltest's client, asked for them), so the leak
+// check looks for them everywhere, the console included. A key it could
+// not read fails the test: the check would miss it.
+func watchKeys(t *testing.T, env *calltest.Env, name string, ctx context.Context) {
+	responses := chromedp.Events(ctx, network.ResponseReceived)
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("%s: watch the network: %v", name, err)
+	}
+	var mu sync.Mutex
+	var unread []string
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(unread) > 0 {
+			t.Errorf("%s: could not read the key of %v, so the leak check cannot look for it", name, unread)
+		}
+	})
+	go func() {
+		for ev, err := range responses {
+			if err != nil {
+				return
+			}
+			u, perr := url.Parse(ev.Response.URL)
+			if perr != nil || ev.Response.Status >= 300 || !keyAnswer.MatchString(u.Path) {
+				continue
+			}
+			go func() {
+				// The body can be read once it has finished loading.
+				for range 40 {
+					res, err := chromedp.Call(ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: ev.RequestID})
+					if ctx.Err() != nil {
+						return
+					}
+					var answer struct {
+						E2EEKey string `json:"e2ee_key"`
+					}
+					if err == nil && json.Unmarshal(res.Body, &answer) == nil && answer.E2EEKey != "" {
+						env.AddKey(answer.E2EEKey)
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				mu.Lock()
+				unread = append(unread, u.Path)
+				mu.Unlock()
+			}()
+		}
+	}()
 }
 
 // InjectBeforeLoad runs script in every document of this tab before the
