@@ -56,9 +56,11 @@ func TestKill9UnderJoinLoadLosesNoAnsweredJoin(t *testing.T) {
 	if d := calltest.Soak(t, 0); d > 0 {
 		rounds = max(rounds, int(d/(15*time.Second)))
 	}
+	began := time.Now()
 	c := newCrashEnv(t)
 	c.seed()
 	c.start()
+	t.Logf("built the binary, started LiveKit, seeded users and rooms and started serve in %s", time.Since(began).Round(time.Millisecond))
 	clients := map[string]string{}
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
 		clients[u] = c.login(u)
@@ -87,6 +89,7 @@ func TestKill9UnderJoinLoadLosesNoAnsweredJoin(t *testing.T) {
 		restarted := time.Now()
 		c.start()
 		recovers = append(recovers, time.Since(restarted))
+		c.checkEndedKeysAreGone()
 		c.checkAnsweredJoinsAreInTheLog()
 		c.checkIntegrity()
 		converges = append(converges, c.converge(restarted))
