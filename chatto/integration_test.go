@@ -620,3 +620,23 @@ func TestLiveKitRestartedWithoutItsRoomsEndsEachCallOnce(t *testing.T) {
 		}
 	}
 }
+
+// One user's event streams are capped; the next gets 429 with Retry-After
+// instead of tying up the server.
+func TestEventStreamsPerUserAreCapped(t *testing.T) {
+	env := calltest.Start(t, func(c *config.Config) { c.Webserver.MaxStreamsPerUser = 2 })
+	alice := env.Login("alice")
+	calltest.Stream(t, env, alice)
+	calltest.Stream(t, env, alice)
+	req, _ := http.NewRequest("GET", env.BaseURL+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+alice.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third stream = %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	calltest.Stream(t, env, env.Login("bob")) // another user's stream is not refused
+}

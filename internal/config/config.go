@@ -47,6 +47,10 @@ type Webserver struct {
 	SessionIdle time.Duration `toml:"session_idle" split_words:"true"`
 	// SessionMax ends a session this long after sign-in, however active.
 	SessionMax time.Duration `toml:"session_max" split_words:"true"`
+	// MaxStreamsPerUser and MaxStreams cap open event streams (/api/events)
+	// per user and in all; one more gets 429 rate_limited.
+	MaxStreamsPerUser int `toml:"max_streams_per_user" split_words:"true"`
+	MaxStreams        int `toml:"max_streams" split_words:"true"`
 }
 
 // Database is the [database] section.
@@ -65,6 +69,10 @@ func New() Config {
 			Listen:      "127.0.0.1:8080",
 			SessionIdle: 24 * time.Hour,
 			SessionMax:  30 * 24 * time.Hour,
+			// A person rarely has more than a few tabs open; the total
+			// stays well inside the file descriptors of a small server.
+			MaxStreamsPerUser: 16,
+			MaxStreams:        10000,
 		},
 		Database: Database{
 			Path: "data/chatto.db",
@@ -275,6 +283,10 @@ func (w Webserver) validateSessions() error {
 		return fmt.Errorf("webserver.session_idle: %s is outside %s..%s", w.SessionIdle, minSession, maxSession)
 	case w.SessionMax < w.SessionIdle || w.SessionMax > maxSession:
 		return fmt.Errorf("webserver.session_max: %s is outside session_idle (%s)..%s", w.SessionMax, w.SessionIdle, maxSession)
+	case w.MaxStreamsPerUser < 1:
+		return fmt.Errorf("webserver.max_streams_per_user: %d is smaller than 1", w.MaxStreamsPerUser)
+	case w.MaxStreams < w.MaxStreamsPerUser:
+		return fmt.Errorf("webserver.max_streams: %d is smaller than max_streams_per_user (%d)", w.MaxStreams, w.MaxStreamsPerUser)
 	}
 	return nil
 }
@@ -346,6 +358,8 @@ func (c Config) LogValue() slog.Value {
 			slog.String("listen", c.Webserver.Listen),
 			slog.String("session_idle", c.Webserver.SessionIdle.String()),
 			slog.String("session_max", c.Webserver.SessionMax.String()),
+			slog.Int("max_streams_per_user", c.Webserver.MaxStreamsPerUser),
+			slog.Int("max_streams", c.Webserver.MaxStreams),
 		),
 		slog.Group("database",
 			slog.String("path", c.Database.Path),

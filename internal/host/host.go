@@ -82,6 +82,14 @@ type options struct {
 	sessionIdle time.Duration
 	sessionMax  time.Duration
 	now         func() time.Time
+	// streamsPerUser and streams cap open event streams (0: no cap).
+	streamsPerUser, streams int
+}
+
+// WithStreamLimits caps the open event streams per user and in all; one
+// more gets 429 rate_limited.
+func WithStreamLimits(perUser, total int) Option {
+	return func(o *options) { o.streamsPerUser, o.streams = perUser, total }
 }
 
 // WithDemoData seeds the demo users and rooms into a database that has no
@@ -135,7 +143,7 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 		db.Close()
 		return nil, fmt.Errorf("host: migrate %s: %w", path, err)
 	}
-	h := &Host{db: db, hub: NewHub(), log: log, opt: o, logins: newLoginLimiter(), sessions: make(map[string]*session)}
+	h := &Host{db: db, hub: NewHub(o.streamsPerUser, o.streams), log: log, opt: o, logins: newLoginLimiter(), sessions: make(map[string]*session)}
 	// A random password, so no input matches it; hashed at the real cost,
 	// so comparing against it costs what comparing against a user's does.
 	h.dummyHash = sync.OnceValue(func() []byte {

@@ -167,18 +167,29 @@ func (h *Host) postMessage(c echo.Context, caller chatto.Caller) error {
 
 // events streams realtime events as Server-Sent Events until the client
 // goes away, the session ends (logout, expiry) or the server shuts down.
+// streamWriteTimeout bounds each write to an event stream.
+const streamWriteTimeout = 10 * time.Second
+
 func (h *Host) events(c echo.Context) error {
 	s, err := h.session(c.Request())
 	if err != nil {
 		return err
 	}
-	ch, cancel := h.hub.Subscribe(s.caller.UserID, s.hash)
+	ch, cancel, err := h.hub.Subscribe(s.caller.UserID, s.hash)
+	if err != nil {
+		e := chatto.Errorf(chatto.ERATELIMITED, "too many open event streams; close a tab or try again later")
+		e.RetryAfter = 30 * time.Second
+		return e
+	}
 	defer cancel()
 	w := c.Response()
 	rc := http.NewResponseController(w)
 	// The server's write timeout is for ordinary requests; a stream lives
-	// as long as the page.
-	_ = rc.SetWriteDeadline(time.Time{})
+	// as long as the page, but each write must finish within
+	// streamWriteTimeout, so a client that stops reading is dropped
+	// instead of holding its goroutine and buffers forever.
+	deadline := func() { _ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) }
+	deadline()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -195,16 +206,23 @@ func (h *Host) events(c echo.Context) error {
 			if !ok {
 				return nil
 			}
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", f.Type, f.Data)
-			w.Flush()
+			deadline()
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", f.Type, f.Data); err != nil {
+				return nil
+			}
+			if rc.Flush() != nil {
+				return nil
+			}
 		case <-ping.C:
 			// A session that expired while its page stayed open ends
 			// here; the page's reconnect then gets 401.
 			if !h.alive(c.Request().Context(), s.hash) {
 				return nil
 			}
-			fmt.Fprint(w, ": ping\n\n")
-			w.Flush()
+			deadline()
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return nil
+			}
 		}
 	}
 }

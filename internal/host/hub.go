@@ -2,6 +2,7 @@ package host
 
 import (
 	"encoding/json"
+	"errors"
 	"sync"
 )
 
@@ -17,42 +18,58 @@ type Frame struct {
 // belongs to a session, so ending a session (logout, expiry, a password
 // change) ends its streams.
 type Hub struct {
+	// perUser and total cap the open streams (0: no cap), so one user's
+	// runaway tabs or a flood of connections cannot exhaust the server.
+	perUser, total int
+
 	mu     sync.Mutex
 	subs   map[string]map[*stream]struct{} // by user id
+	count  int
 	closed bool
 }
+
+// ErrTooManyStreams is Subscribe's answer when a cap is reached.
+var ErrTooManyStreams = errors.New("host: too many event streams")
 
 type stream struct {
 	session string // token hash
 	ch      chan Frame
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: make(map[string]map[*stream]struct{})} }
+// NewHub returns an empty hub with at most perUser streams per user and
+// total in all (0: no cap).
+func NewHub(perUser, total int) *Hub {
+	return &Hub{perUser: perUser, total: total, subs: make(map[string]map[*stream]struct{})}
+}
 
 // Subscribe opens a stream for a user's session (its token hash). The
 // channel closes when the hub or the session ends; call the returned
 // cancel when the stream ends.
-func (h *Hub) Subscribe(userID, session string) (<-chan Frame, func()) {
+func (h *Hub) Subscribe(userID, session string) (<-chan Frame, func(), error) {
 	s := &stream{session: session, ch: make(chan Frame, 64)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		close(s.ch)
-		return s.ch, func() {}
+		return s.ch, func() {}, nil
+	}
+	if (h.perUser > 0 && len(h.subs[userID]) >= h.perUser) || (h.total > 0 && h.count >= h.total) {
+		return nil, nil, ErrTooManyStreams
 	}
 	if h.subs[userID] == nil {
 		h.subs[userID] = make(map[*stream]struct{})
 	}
 	h.subs[userID][s] = struct{}{}
+	h.count++
 	return s.ch, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if _, ok := h.subs[userID][s]; ok {
 			delete(h.subs[userID], s)
+			h.count--
 			close(s.ch)
 		}
-	}
+	}, nil
 }
 
 // Send delivers an event to every stream of the given users.
@@ -99,6 +116,7 @@ func (h *Hub) EndSession(session string) {
 		for s := range set {
 			if s.session == session {
 				delete(set, s)
+				h.count--
 				close(s.ch)
 			}
 		}
@@ -116,4 +134,5 @@ func (h *Hub) Close() {
 		}
 	}
 	clear(h.subs)
+	h.count = 0
 }

@@ -75,7 +75,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.store, err = eventlog.Open(ctx, cfg.Database.Path); err != nil {
 		return err
 	}
-	hostOpts := []host.Option{host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax)}
+	hostOpts := []host.Option{
+		host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax),
+		host.WithStreamLimits(cfg.Webserver.MaxStreamsPerUser, cfg.Webserver.MaxStreams),
+	}
 	if m.Demo {
 		hostOpts = append(hostOpts, host.WithDemoData())
 	}
