@@ -186,7 +186,10 @@ type CallView struct {
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	Outcome   string     `json:"outcome,omitempty"`
 	// Seq orders updates of one room: a client keeps the highest it saw.
-	Seq          int64             `json:"seq"`
+	Seq int64 `json:"seq"`
+	// Rev orders views of one seq: it grows when live state that is not
+	// in the log (raised hands) changes. Compare (seq, rev).
+	Rev          int64             `json:"rev"`
 	Participants []ParticipantView `json:"participants"`
 	Ringing      []RingView        `json:"ringing"`
 }

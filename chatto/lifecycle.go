@@ -374,6 +374,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 		clear(s.keys[b.ShredKey])
 		delete(s.keys, b.ShredKey)
 		delete(s.hands, b.ShredKey)
+		delete(s.handRev, b.ShredKey)
 	}
 	for _, e := range evs {
 		// A hand goes down with the device that raised it.

@@ -259,6 +259,9 @@ func (s *Service) SetHand(ctx context.Context, c Caller, roomID, deviceID, ident
 	case !raised && was:
 		delete(hands, identity)
 	}
+	if raised != was {
+		s.handRev[call.ID]++
+	}
 	s.mu.Unlock()
 	v := s.View(roomID)
 	if raised != was {

@@ -254,8 +254,14 @@ func TestHandsAreRaisedByTheirOwnerAndLoweredByAdmins(t *testing.T) {
 		t.Helper()
 		return who.Post("/api/rooms/general/call/hand", body)
 	}
+	before := alice.Call("general")
 	if st, code := hand(carol, map[string]any{"device_id": "c", "raised": true}); st != 200 {
 		t.Fatalf("carol raises = %d %s", st, code)
+	}
+	// A hand is not a fact: the view keeps its seq and its rev grows, so
+	// clients order it after a view of the same seq.
+	if after := alice.Call("general"); after.Seq != before.Seq || after.Rev != before.Rev+1 {
+		t.Fatalf("seq/rev %d/%d → %d/%d after raising a hand; want the seq kept and rev+1", before.Seq, before.Rev, after.Seq, after.Rev)
 	}
 	clk.Advance(time.Second)
 	if st, code := hand(bob, map[string]any{"device_id": "b", "raised": true}); st != 200 {

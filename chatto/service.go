@@ -47,6 +47,8 @@ type Service struct {
 	// hands are raised hands, by call id and identity: live state, not
 	// facts (see README).
 	hands map[string]map[string]time.Time
+	// handRev counts hand changes per call id, for CallView.Rev.
+	handRev map[string]int64
 
 	// wake tells the timer loop that a deadline may have moved closer.
 	wake chan struct{}
@@ -110,6 +112,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		proj:       eventlog.NewProjection(),
 		keys:       make(map[string][]byte),
 		hands:      make(map[string]map[string]time.Time),
+		handRev:    make(map[string]int64),
 		wake:       make(chan struct{}, 1),
 		joins:      joinLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},
 		graceRetry: make(map[string]time.Time),

@@ -17,7 +17,9 @@ func (s *Service) View(roomID string) *CallView {
 	if c == nil {
 		return nil
 	}
-	return viewOf(c, s.hands[c.ID], now)
+	v := viewOf(c, s.hands[c.ID], now)
+	v.Rev = s.handRev[c.ID]
+	return v
 }
 
 // viewOf shows a call at time now. A ring past its deadline is left out
@@ -78,7 +80,9 @@ func (s *Service) ActiveCalls(ctx context.Context, userID string) ([]*CallView, 
 	s.mu.RLock()
 	all := make([]*CallView, 0, len(s.keys))
 	for _, c := range s.proj.Calls() {
-		all = append(all, viewOf(c, s.hands[c.ID], now))
+		v := viewOf(c, s.hands[c.ID], now)
+		v.Rev = s.handRev[c.ID]
+		all = append(all, v)
 	}
 	s.mu.RUnlock()
 	out := make([]*CallView, 0, len(all))

@@ -42,9 +42,12 @@ export class CallIndex {
   #apply(roomId, call) {
     if (!call) return;
     const held = this.rooms.get(roomId);
-    if (held && call.seq < held.seq) return;
+    // Views are ordered by (seq, rev): rev orders changes that are not in
+    // the log (raised hands), so a late view of the same seq cannot undo
+    // a newer hand.
+    if (held && older(call, held)) return;
     const ended = !!call.ended_at;
-    this.rooms.set(roomId, { seq: call.seq, call: ended ? null : call });
+    this.rooms.set(roomId, { seq: call.seq, rev: call.rev || 0, call: ended ? null : call });
     this.#emit(roomId);
   }
 
@@ -66,13 +69,13 @@ export class CallIndex {
     const changed = new Set(this.rooms.keys());
     this.rooms.clear();
     for (const c of list) {
-      this.rooms.set(c.room_id, { seq: c.seq, call: c });
+      this.rooms.set(c.room_id, { seq: c.seq, rev: c.rev || 0, call: c });
       changed.add(c.room_id);
     }
     for (const ev of pending) {
       const held = this.rooms.get(ev.room_id);
-      if (!ev.call || (held && ev.call.seq < held.seq)) continue;
-      this.rooms.set(ev.room_id, { seq: ev.call.seq, call: ev.call.ended_at ? null : ev.call });
+      if (!ev.call || (held && older(ev.call, held))) continue;
+      this.rooms.set(ev.room_id, { seq: ev.call.seq, rev: ev.call.rev || 0, call: ev.call.ended_at ? null : ev.call });
     }
     for (const id of changed) this.#emit(id);
   }
@@ -81,6 +84,9 @@ export class CallIndex {
     for (const fn of this.listeners) fn(roomId, this.get(roomId));
   }
 }
+
+/** Whether a call view is older than what is held, by (seq, rev). */
+const older = (call, held) => call.seq < held.seq || (call.seq === held.seq && (call.rev || 0) < (held.rev || 0));
 
 /** Participants (devices) in a call view. */
 export const participantCount = (call) => (call && call.participants ? call.participants.length : 0);
