@@ -642,19 +642,7 @@ func TestAFailedShredCheckpointIsRetried(t *testing.T) {
 	key := randomKey(t)
 	mustAppend(t, s, Batch{Events: []Event{started("r", "c")}, PutKey: &CallKey{CallID: "c", Key: key}})
 
-	reader, err := sql.Open("sqlite", DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM call_keys`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdSnapshot(t, path)
 	if err := s.CheckpointIfDue(ctx); err != nil {
 		t.Fatalf("checkpoint with none owed: %v", err)
 	}
@@ -676,4 +664,25 @@ func TestAFailedShredCheckpointIsRetried(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil || timeout != 5000 {
 		t.Fatalf("busy_timeout after checkpoints = %d, %v; want it restored to 5000", timeout, err)
 	}
+}
+
+// holdSnapshot opens another connection to the file and keeps a read
+// snapshot open (as a reader in another process would), which makes a
+// WAL checkpoint report busy until the returned transaction ends.
+func holdSnapshot(t *testing.T, path string) *sql.Tx {
+	t.Helper()
+	reader, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	tx, err := reader.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM call_keys`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
