@@ -24,14 +24,8 @@ func screenOf(user string) string {
 func TestSharedScreenIsEncryptedAndTakesTheSpotlight(t *testing.T) {
 	env := calltest.Start(t)
 	mark := marker(t)
-	alice := newBrowser(t, env, "alice").Page()
-	bob := newBrowser(t, env, "bob").Page()
-	alice.SignIn("alice")
-	bob.SignIn("bob")
-	alice.OpenRoom("general")
-	bob.OpenRoom("general")
-	alice.Join()
-	bob.Join()
+	pages := inGeneral(t, env, "alice", "bob")
+	alice, bob := pages[0], pages[1]
 	bob.Wait(30*time.Second, "alice's camera and microphone arrive", fmt.Sprintf(`(() => {
 		const t = window.__chattoDebug.tiles().find(t => t.identity.startsWith('alice#'));
 		return !!t && t.tracks.length === 2 && t.tracks.every(tr => tr.subscribed);
