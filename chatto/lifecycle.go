@@ -378,7 +378,9 @@ func (s *Service) commitSettled(ctx context.Context, call *eventlog.Call, b even
 	} else if gone := departed(call, after); len(gone) > 0 {
 		// The call goes on without devices that held its key: the rest
 		// get a new one, and the old one is shredded with this commit.
+		s.mu.RLock()
 		prev := s.keyOf(call.ID)
+		s.mu.RUnlock()
 		if prev == nil {
 			return nil, fmt.Errorf("chatto: call %s has no key to rotate", call.ID)
 		}
