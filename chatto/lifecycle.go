@@ -306,10 +306,13 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	}
 	// The client normally disconnects before calling leave; removing the
 	// identity makes sure a leave from another tab really takes effect.
+	// The leave is a fact already, so the answer does not wait for LiveKit.
 	for _, id := range kicked {
-		if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
-			s.log.Debug("remove participant after leave", "room", roomID, "err", err)
-		}
+		s.background(ctx, func(ctx context.Context) {
+			if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
+				s.log.Debug("remove participant after leave", "room", roomID, "err", err)
+			}
+		})
 	}
 	return len(kicked) > 0, nil
 }
