@@ -163,4 +163,3 @@ func BenchmarkWebhookHTTPFloor(b *testing.B) {
 }
 
 func userOf(i int) string { return fmt.Sprintf("u%02d", i) }
-
