@@ -74,7 +74,7 @@ func BenchmarkBrowserJoinFloor(b *testing.B) {
 	for b.Loop() {
 		i++
 		tok, err := auth.NewAccessToken(calltest.APIKey, calltest.APISecret).
-			SetIdentity(fmt.Sprintf("floor-%d", i)).SetValidFor(10*time.Minute).
+			SetIdentity(fmt.Sprintf("floor-%d", i)).SetValidFor(10 * time.Minute).
 			SetVideoGrant(&auth.VideoGrant{RoomJoin: true, Room: lkRoom}).ToJWT()
 		if err != nil {
 			b.Fatal(err)
