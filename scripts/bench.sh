@@ -5,6 +5,7 @@
 # Takes a few minutes; run it on an otherwise idle machine.
 #   BENCHTIME   iterations (or time) per HTTP benchmark (default 3000x)
 #   COUNT       runs of each benchmark (default 1)
+#   BROWSER_JOINS  joins per browser benchmark (default 10)
 #   NO_REPORT=1 print only, leave BENCHMARKS.md alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ trap 'rm -f "$out"' EXIT
 	go test -run '^$' -bench '^BenchmarkFanout$' -benchtime 10x -count "${COUNT:-1}" -timeout 20m ./internal/bench
 	go test -run '^$' -bench '^BenchmarkFanoutFloor$' -benchtime 10x -count "${COUNT:-1}" -timeout 20m ./internal/bench
 	go test -run '^$' -bench . -benchmem -benchtime 3000x -count "${COUNT:-1}" ./chatto ./eventlog
+	bash scripts/install-chromium.sh >&2
+	go test -run '^$' -bench 'BrowserJoin' -benchtime "${BROWSER_JOINS:-10}x" -count "${COUNT:-1}" -timeout 10m ./internal/web/browsertest
 } | tee "$out"
 if [[ -z "${NO_REPORT:-}" ]]; then
 	mkdir -p docs
