@@ -307,8 +307,19 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	// The client normally disconnects before calling leave; removing the
 	// identity makes sure a leave from another tab really takes effect.
 	// The leave is a fact already, so the answer does not wait for LiveKit.
+	callID := call.ID
 	for _, id := range kicked {
 		s.background(ctx, func(ctx context.Context) {
+			// LiveKit removes by identity, so a device that has joined
+			// the call again since (a quick rejoin) must not lose its new
+			// session to this late removal of the old one: under the room
+			// lock, a rejoin either came first (and is spared) or gets its
+			// token only after the removal.
+			unlock := s.lockRoom(roomID)
+			defer unlock()
+			if c := s.call(roomID); c != nil && c.ID == callID && c.Participants[id] != nil {
+				return
+			}
 			if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
 				s.log.Debug("remove participant after leave", "room", roomID, "err", err)
 			}
