@@ -139,8 +139,16 @@ type CallKey struct {
 }
 
 // Append writes the batch in one transaction and returns the events with
-// their sequence numbers.
+// their sequence numbers. On a full disk it fails with ErrFull and writes
+// nothing; if only a shred's checkpoint runs out of space, the events are
+// returned (they are committed) with an ErrFull error, and the checkpoint
+// is owed (CheckpointIfDue).
 func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
+	evs, err := s.append(ctx, b)
+	return evs, classify(err)
+}
+
+func (s *Store) append(ctx context.Context, b Batch) ([]Event, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: begin: %w", err)
@@ -200,7 +208,7 @@ func (s *Store) CheckpointIfDue(ctx context.Context) error {
 		return nil
 	}
 	if err := s.checkpoint(ctx); err != nil {
-		return err
+		return classify(err)
 	}
 	s.checkpointDue.Store(false)
 	return nil
