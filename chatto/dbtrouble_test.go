@@ -261,7 +261,7 @@ func memoryMatchesLog(t *testing.T, env *calltest.Env, db *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
 	store := env.Main.Store()
-	chatto.Settled(env.Service(), func(calls []*eventlog.Call, keys map[string][]byte) {
+	chatto.Settled(env.Service(), func(calls []*eventlog.Call, keys map[string]eventlog.CallKey) {
 		evs, err := store.ActiveEvents(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -274,8 +274,8 @@ func memoryMatchesLog(t *testing.T, env *calltest.Env, db *sql.DB) {
 			t.Fatalf("the calls in memory are not the log's:\nmemory: %s\nlog:    %s", describeCalls(calls), describeCalls(want))
 		}
 		for _, c := range calls {
-			stored, err := store.Key(ctx, c.ID)
-			if err != nil || len(stored) != chatto.KeySize || !bytes.Equal(stored, keys[c.ID]) {
+			stored, err := store.CallKey(ctx, c.ID)
+			if err != nil || stored == nil || len(stored.Key) != chatto.KeySize || !reflect.DeepEqual(*stored, keys[c.ID]) {
 				t.Fatalf("call %s: the key in memory is not the one stored (%v)", c.ID, err)
 			}
 		}

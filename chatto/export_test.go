@@ -1,10 +1,6 @@
 package chatto
 
-import (
-	"bytes"
-
-	"github.com/chattocalls/chatto/eventlog"
-)
+import "github.com/chattocalls/chatto/eventlog"
 
 // SetReconcilePause lets tests run f between a reconcile's snapshot of
 // the calls and its listing of LiveKit's rooms.
@@ -20,7 +16,7 @@ func SetReconcilePause(s *Service, f func()) {
 // while no call can change (every room lock is held, so no commit is
 // between its append and its apply), for tests that compare memory with
 // the log.
-func Settled(s *Service, f func(calls []*eventlog.Call, keys map[string][]byte)) {
+func Settled(s *Service, f func(calls []*eventlog.Call, keys map[string]eventlog.CallKey)) {
 	for i := range s.stripes {
 		s.stripes[i].Lock()
 	}
@@ -34,9 +30,9 @@ func Settled(s *Service, f func(calls []*eventlog.Call, keys map[string][]byte))
 	for i, c := range calls {
 		calls[i] = c.Clone()
 	}
-	keys := make(map[string][]byte, len(s.keys))
+	keys := make(map[string]eventlog.CallKey, len(s.keys))
 	for id, k := range s.keys {
-		keys[id] = bytes.Clone(k)
+		keys[id] = *s.keyOf(k.CallID)
 	}
 	s.mu.RUnlock()
 	f(calls, keys)

@@ -27,6 +27,7 @@ const graceRetryAfter = time.Second
 // deadline as it comes, until ctx ends. Each time it wakes it also
 // retries an owed shred checkpoint and the notices the host refused.
 func (s *Service) Run(ctx context.Context) {
+	defer s.bg.Wait()
 	s.redeliverNotices(ctx)
 	s.expireRings(ctx)
 	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {

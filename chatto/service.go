@@ -37,13 +37,14 @@ type Service struct {
 
 	// stripes serialise the decide-append-apply cycle per room, so two
 	// first joins cannot both start a call and webhooks for one room are
-	// applied one at a time. Rooms share stripes by hash.
-	stripes [64]sync.Mutex
+	// applied one at a time. Rooms share stripes by hash; there are many,
+	// so busy rooms seldom wait for one another.
+	stripes [1024]sync.Mutex
 	seed    maphash.Seed
 
 	mu   sync.RWMutex // guards proj, keys and hands
 	proj *eventlog.Projection
-	keys map[string][]byte // by call id
+	keys map[string]*eventlog.CallKey // by call id
 	// hands are raised hands, by call id and identity: live state, not
 	// facts (see README).
 	hands map[string]map[string]time.Time
@@ -65,6 +66,10 @@ type Service struct {
 	unposted unposted
 
 	outgoing outgoing // see outgoing.go
+
+	// bg tracks LiveKit clean-ups that run after the request that caused
+	// them has been answered (see background).
+	bg sync.WaitGroup
 
 	// reconcilePause, set only by tests, runs between a reconcile's two
 	// reads (the calls and LiveKit's rooms), to widen the window a call
@@ -115,7 +120,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		}),
 		seed:       maphash.MakeSeed(),
 		proj:       eventlog.NewProjection(),
-		keys:       make(map[string][]byte),
+		keys:       make(map[string]*eventlog.CallKey),
 		hands:      make(map[string]map[string]time.Time),
 		handRev:    make(map[string]int64),
 		wake:       make(chan struct{}, 1),
@@ -133,7 +138,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		s.proj.Apply(e)
 	}
 	for _, c := range s.proj.Calls() {
-		key, err := store.Key(ctx, c.ID)
+		key, err := store.CallKey(ctx, c.ID)
 		if err != nil {
 			return nil, fmt.Errorf("chatto: load key of call %s: %w", c.ID, err)
 		}
@@ -268,4 +273,19 @@ func newCallID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// backgroundTimeout bounds a clean-up LiveKit call that no request waits
+// for.
+const backgroundTimeout = 10 * time.Second
+
+// background runs a LiveKit clean-up (removing a participant, deleting a
+// room) after its facts are committed, without the caller waiting for it
+// or being able to cancel it. Run waits for them before it returns.
+func (s *Service) background(ctx context.Context, fn func(context.Context)) {
+	s.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
+		defer cancel()
+		fn(ctx)
+	})
 }

@@ -79,6 +79,10 @@ func started(room, call string) Event {
 	return Event{RoomID: room, CallID: call, Kind: CallStarted, UserID: "alice", Source: SourceUser}
 }
 
+func left(room, call, identity string) Event {
+	return Event{RoomID: room, CallID: call, Kind: ParticipantLeft, Identity: identity, Source: SourceUser, Reason: "left"}
+}
+
 func ended(room, call string) Event {
 	return Event{RoomID: room, CallID: call, Kind: CallEnded, Source: SourceTimer, Reason: "last_left"}
 }
@@ -494,6 +498,137 @@ func TestShreddedKeyLeavesEveryFile(t *testing.T) {
 			}
 			assertEventsNeverHoldKeys(t, s, "c", [][]byte{key})
 		})
+	}
+}
+
+// TestRotatedKeyReplacesTheOldOneInEveryFile: when someone leaves a call
+// that goes on, its key is replaced; the old one must leave the database,
+// the WAL and the shared-memory file at once, as an ended call's does,
+// while the new one (with its index) is what the store answers.
+func TestRotatedKeyReplacesTheOldOneInEveryFile(t *testing.T) {
+	for _, checkpointFirst := range []bool{false, true} {
+		name := "old key only in the WAL"
+		if checkpointFirst {
+			name = "old key checkpointed into the database file"
+		}
+		t.Run(name, func(t *testing.T) {
+			s, path := openStore(t)
+			ctx := context.Background()
+			old, next := randomKey(t), randomKey(t)
+			mustAppend(t, s, Batch{Events: []Event{started("r", "c")}, PutKey: &CallKey{CallID: "c", Key: old}})
+			if checkpointFirst {
+				if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Contains(diskBytes(t, path), old) {
+				t.Fatal("old key not on disk before the rotation; the search below would prove nothing")
+			}
+			mustAppend(t, s, Batch{Events: []Event{left("r", "c", "bob#d")}, RotateKey: &CallKey{CallID: "c", Key: next, Index: 1}})
+
+			got, err := s.CallKey(ctx, "c")
+			if err != nil || got == nil || !bytes.Equal(got.Key, next) || got.Index != 1 {
+				t.Fatalf("CallKey(c) after rotation = %+v, %v; want the new key at index 1", got, err)
+			}
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				raw, err := os.ReadFile(p)
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				if bytes.Contains(raw, old) {
+					t.Errorf("the rotated-out key is still in %s", filepath.Base(p))
+				}
+			}
+			if !bytes.Contains(diskBytes(t, path), next) {
+				t.Error("the new key is not on disk: a restart would lose it")
+			}
+		})
+	}
+	t.Run("a call without a key", func(t *testing.T) {
+		s, _ := openStore(t)
+		_, err := s.Append(context.Background(), Batch{Events: []Event{left("r", "c", "bob#d")}, RotateKey: &CallKey{CallID: "c", Key: randomKey(t), Index: 1}})
+		if err == nil {
+			t.Fatal("rotating the key of a call that has none succeeded")
+		}
+		if evs, _ := s.CallEvents(context.Background(), "c"); len(evs) != 0 {
+			t.Fatalf("a failed rotation left %d events", len(evs))
+		}
+	})
+}
+
+// TestGroupCommitKeepsEachBatchAllOrNothing: batches appended at once
+// share transactions, and a batch that fails (here: rotating the key of a
+// call that has none) is rolled back alone; the others' facts are written
+// and each caller sees exactly its own outcome.
+func TestGroupCommitKeepsEachBatchAllOrNothing(t *testing.T) {
+	s, _ := openStore(t)
+	// The writer waits a moment before each group, so batches pile up
+	// and share transactions.
+	s.beforeGroup = func() { time.Sleep(20 * time.Millisecond) }
+	ctx := context.Background()
+	const n = 60
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	seqs := make([][]Event, n)
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprint("c", i)
+			b := Batch{Events: []Event{started(id, id), left(id, id, "a#1")}}
+			if i%5 == 0 {
+				b.RotateKey = &CallKey{CallID: id, Key: []byte("k"), Index: 1}
+			}
+			seqs[i], results[i] = s.Append(ctx, b)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		id := fmt.Sprint("c", i)
+		logged := mustCallEvents(t, s, id)
+		if i%5 == 0 {
+			if results[i] == nil || len(logged) != 0 || seqs[i] != nil {
+				t.Errorf("bad batch %s: err %v, %d events logged, %d returned", id, results[i], len(logged), len(seqs[i]))
+			}
+			continue
+		}
+		if results[i] != nil || len(logged) != 2 || len(seqs[i]) != 2 || logged[0].Seq != seqs[i][0].Seq || logged[1].Seq != seqs[i][1].Seq {
+			t.Errorf("good batch %s: err %v, logged %v, returned %v", id, results[i], logged, seqs[i])
+		}
+	}
+	if s.shared.Load() == 0 {
+		t.Fatal("no batches shared a transaction; the test proves nothing about group commit")
+	}
+}
+
+// TestConcurrentShredsEachLeaveNoTrace: shreds that run at the same time
+// share checkpoints, and still each returns only once its own key is out
+// of every file.
+func TestConcurrentShredsEachLeaveNoTrace(t *testing.T) {
+	s, path := openStore(t)
+	const n = 24
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = randomKey(t)
+		id := fmt.Sprint("c", i)
+		mustAppend(t, s, Batch{Events: []Event{started(id, id)}, PutKey: &CallKey{CallID: id, Key: keys[i]}})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range keys {
+		wg.Go(func() {
+			id := fmt.Sprint("c", i)
+			if _, err := s.Append(context.Background(), Batch{Events: []Event{ended(id, id)}, ShredKey: id}); err != nil {
+				errs <- err
+				return
+			}
+			if bytes.Contains(diskBytes(t, path), keys[i]) {
+				errs <- fmt.Errorf("shred of %s returned with its key still on disk", id)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 
