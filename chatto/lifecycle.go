@@ -470,17 +470,11 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	}
 	b.Outbox = append(b.Outbox, s.outboxItems(ctx, b.Events)...)
 	evs, err := s.store.Append(ctx, b)
-	if err != nil && evs == nil {
+	if err != nil {
 		return nil, s.refused(err)
 	}
 	s.recorded()
 	s.outgoing.queued(len(b.Outbox))
-	if err != nil {
-		// Committed, but the WAL checkpoint after a shred failed: the
-		// timer loop retries it, and reports it, from now on. The request
-		// does not fail: the facts are durable.
-		s.kick()
-	}
 	s.mu.Lock()
 	for _, e := range evs {
 		s.proj.Apply(e)
