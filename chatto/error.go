@@ -32,6 +32,11 @@ const (
 
 	ERATELIMITED = "rate_limited" // too many failed sign-ins, joins or pending devices; Retry-After says when to try again
 	ECROSSSITE   = "cross_site"   // a cookie-authenticated change (or a sign-in) not sent by this site's own pages
+
+	// ESTORAGEFULL: the disk holding the event log is full, so the change
+	// was not recorded (nothing of it was applied); Retry-After says when
+	// to try again.
+	ESTORAGEFULL = "storage_full"
 )
 
 // Error is a domain error with a stable code and a message safe to show

@@ -34,7 +34,8 @@ type Health struct {
 }
 
 // Health reports the database and the last reconcile. A failed reconcile
-// means LiveKit is unreachable: calls are kept but may be stale.
+// means LiveKit is unreachable (calls are kept but may be stale) or the
+// log's disk is full (what LiveKit reported is not recorded yet).
 func (s *Service) Health(ctx context.Context) Health {
 	s.mu.RLock()
 	h := Health{ActiveCalls: len(s.keys)}
@@ -48,8 +49,12 @@ func (s *Service) Health(ctx context.Context) Health {
 		ok := s.health.lastOK
 		h.LastReconcileOK = &ok
 	}
-	if s.health.lastErr != nil {
-		h.ReconcileError = fmt.Sprintf("livekit: %s", errorSummary(s.health.lastErr))
+	switch err := s.health.lastErr; {
+	case storageFull(err):
+		// LiveKit answered; the log could not record what it said.
+		h.ReconcileError = "event log: its disk is full, so what LiveKit reports cannot be recorded"
+	case err != nil:
+		h.ReconcileError = fmt.Sprintf("livekit: %s", errorSummary(err))
 	}
 	s.health.mu.Unlock()
 	h.OK = h.ReconcileError == "" && s.store.Ping(ctx) == nil

@@ -38,6 +38,7 @@ var statusOf = map[string]int{
 
 	ERATELIMITED: http.StatusTooManyRequests,
 	ECROSSSITE:   http.StatusForbidden,
+	ESTORAGEFULL: http.StatusServiceUnavailable,
 }
 
 // asDomain turns the webhook edge's errors into domain errors.
@@ -82,7 +83,11 @@ func WriteError(c echo.Context, log *slog.Logger, err error) error {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 {
-		log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "code", code, "err", err)
+		level := slog.LevelError
+		if code == ESTORAGEFULL {
+			level = slog.LevelDebug // the service reports a full disk once, not per request
+		}
+		log.Log(c.Request().Context(), level, "request failed", "method", c.Request().Method, "path", c.Path(), "code", code, "err", err)
 	}
 	var de *Error
 	if errors.As(err, &de) && de.RetryAfter > 0 {

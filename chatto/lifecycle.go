@@ -135,6 +135,9 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	}
 	evs, err := s.commit(ctx, b)
 	if err != nil {
+		if call == nil {
+			s.dropRoom(ctx, roomID, callID)
+		}
 		return nil, err
 	}
 	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
@@ -144,6 +147,15 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	s.announce(ctx, roomID, evs)
 	res.Call = s.View(roomID)
 	return res, nil
+}
+
+// dropRoom deletes the LiveKit room made for a call whose start the log
+// refused: no call owns it (reconcile leaves rooms of calls not in the
+// log alone) and nobody holds a token for it.
+func (s *Service) dropRoom(ctx context.Context, roomID, callID string) {
+	if err := s.lk.DeleteRoom(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID)); err != nil {
+		s.log.Warn("delete the livekit room of a call that was not recorded", "room", roomID, "err", err)
+	}
 }
 
 // roleFor is the role a joining device gets: its current one if it is in
@@ -470,8 +482,9 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	b.Outbox = append(b.Outbox, s.outboxItems(ctx, b.Events)...)
 	evs, err := s.store.Append(ctx, b)
 	if err != nil {
-		return nil, fmt.Errorf("chatto: record call events: %w", err)
+		return nil, s.refused(err)
 	}
+	s.recorded()
 	s.outgoing.queued(len(b.Outbox))
 	s.mu.Lock()
 	for _, e := range evs {

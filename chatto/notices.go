@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
@@ -199,10 +200,52 @@ func (s *Service) redeliverNotices(ctx context.Context) {
 	}
 }
 
+// notice posts n to the host; one the host cannot store is owed, and the
+// timer loop posts it again until it can.
 func (s *Service) notice(ctx context.Context, n Notice) {
 	if err := s.host.PostNotice(ctx, n); err != nil {
-		s.log.Warn("post call notice", "room", n.RoomID, "kind", n.Kind, "err", err)
+		s.log.Warn("post call notice; retrying", "room", n.RoomID, "kind", n.Kind, "err", err)
+		s.unposted.add(n)
 	}
+}
+
+// repostNotices posts again the notices the host could not store (its
+// database was full, say). Notice ids make a second post of one that did
+// arrive harmless.
+func (s *Service) repostNotices(ctx context.Context) {
+	for _, n := range s.unposted.take() {
+		if err := s.host.PostNotice(ctx, n); err != nil {
+			s.log.Debug("post call notice again", "room", n.RoomID, "kind", n.Kind, "err", err)
+			s.unposted.add(n)
+		}
+	}
+}
+
+// maxUnposted bounds the notices kept for another try; a restart
+// redelivers the recent ones anyway (redeliverNotices).
+const maxUnposted = noticeTail
+
+// unposted holds the notices the host refused, oldest first.
+type unposted struct {
+	mu      sync.Mutex
+	notices []Notice
+}
+
+func (u *unposted) add(n Notice) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.notices) >= maxUnposted {
+		u.notices = u.notices[1:]
+	}
+	u.notices = append(u.notices, n)
+}
+
+func (u *unposted) take() []Notice {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := u.notices
+	u.notices = nil
+	return out
 }
 
 // summary reads one call's whole story from the log; the call is no

@@ -24,7 +24,8 @@ const graceRetryAfter = time.Second
 // Run redelivers the notices a crash may have lost, settles the rings
 // whose deadline passed while the server was down, reconciles at once and
 // then every ReconcileInterval, and runs every ring and join-grace
-// deadline as it comes, until ctx ends.
+// deadline as it comes, until ctx ends. Each time it wakes it also
+// retries an owed shred checkpoint and the notices the host refused.
 func (s *Service) Run(ctx context.Context) {
 	defer s.bg.Wait()
 	s.redeliverNotices(ctx)
@@ -52,7 +53,7 @@ func (s *Service) Run(ctx context.Context) {
 			stop()
 			return
 		case <-reconcile.C:
-			if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil && !storageFull(err) {
 				s.log.Warn("reconcile failed; calls are kept until LiveKit answers", "err", err)
 			}
 		case <-s.wake:
@@ -61,8 +62,11 @@ func (s *Service) Run(ctx context.Context) {
 		s.expireRings(ctx)
 		s.expirePending(ctx)
 		if err := s.store.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("a shredded key may still be in the WAL; retrying the checkpoint", "err", err)
+			s.checkpointFailed(err)
+		} else if err == nil {
+			s.checkpointDone()
 		}
+		s.repostNotices(ctx)
 	}
 }
 
@@ -147,7 +151,7 @@ func (s *Service) expirePending(ctx context.Context) {
 		if err := s.reconcileRoom(ctx, r, false); err != nil && ctx.Err() == nil {
 			// Say it once per outage, not on every retry.
 			level := slog.LevelDebug
-			if _, failing := s.graceRetry[r]; !failing {
+			if _, failing := s.graceRetry[r]; !failing && !storageFull(err) {
 				level = slog.LevelWarn
 			}
 			s.graceRetry[r] = now.Add(graceRetryAfter)

@@ -224,7 +224,7 @@ func (s *Service) expireRings(ctx context.Context) {
 	}
 	s.mu.RUnlock()
 	for _, roomID := range rooms {
-		if err := s.expireRoomRings(ctx, roomID, now); err != nil && ctx.Err() == nil {
+		if err := s.expireRoomRings(ctx, roomID, now); err != nil && ctx.Err() == nil && !storageFull(err) {
 			s.log.Warn("cannot record missed rings; retrying", "room", roomID, "err", err)
 		}
 	}

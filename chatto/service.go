@@ -59,6 +59,11 @@ type Service struct {
 
 	health healthState
 	joins  joinLimiter // see limits.go
+	// diskFull is an outage of the log's disk and shredOwed one of the
+	// checkpoint that takes shredded keys out of the WAL (see storage.go).
+	diskFull, shredOwed outage
+	// unposted are the notices the host could not store (notices.go).
+	unposted unposted
 
 	outgoing outgoing // see outgoing.go
 

@@ -201,7 +201,8 @@ type CallKey struct {
 // alone, commits once, and answers each caller only after that commit.
 // Batches are written in the order they were appended. A shred or key
 // rotation returns once committed; its checkpoint follows moments later
-// (see shredder, WaitShreds).
+// (see shredder, WaitShreds). On a full disk the error is ErrFull and
+// nothing of the batch was written.
 func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	req := &appendReq{ctx: ctx, b: b, done: make(chan appendRes, 1)}
 	s.closeMu.RLock()
@@ -214,7 +215,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	// Once queued the batch may be written whatever ctx does, so the
 	// answer is awaited: the caller must learn what became a fact.
 	res := <-req.done
-	return res.evs, res.err
+	return res.evs, classify(res.err)
 }
 
 // appendReq is one Append waiting for the writer.
@@ -359,9 +360,9 @@ func (s *Store) shredder() {
 
 // WaitShreds returns once every shred committed before the call has left
 // the WAL (running the checkpoint itself if the shredder has not yet),
-// or with the checkpoint's error.
+// or with the checkpoint's error (ErrFull when the disk had no room).
 func (s *Store) WaitShreds(ctx context.Context) error {
-	return s.flushShred(ctx, s.shreds.Load())
+	return classify(s.flushShred(ctx, s.shreds.Load()))
 }
 
 // writeBatch writes one batch inside the group's transaction.
@@ -442,7 +443,7 @@ func (s *Store) CheckpointIfDue(ctx context.Context) error {
 	s.ckMu.Lock()
 	defer s.ckMu.Unlock()
 	if err := s.checkpoint(ctx); err != nil {
-		return err
+		return classify(err)
 	}
 	s.checkpointDue.Store(false)
 	return nil

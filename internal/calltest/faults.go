@@ -191,7 +191,7 @@ func (r *Relay) later(h Held, seq int, delay time.Duration, parked <-chan bool, 
 		if attempt > 0 && !r.sleep(time.Duration(attempt)*300*time.Millisecond) {
 			return
 		}
-		st := r.forward(r.ctx, h.Event, h.body, h.header)
+		st := r.forward(r.ctx, h)
 		ok = st >= 200 && st < 300
 	}
 	r.mu.Lock()

@@ -49,8 +49,9 @@ type Held struct {
 
 // Delivery records one forwarded webhook and the server's answer.
 type Delivery struct {
-	Event  string
-	Status int
+	Event    string
+	Identity string // the participant's identity, if the event names one
+	Status   int
 }
 
 // NewRelay starts a relay on loopback forwarding to target.
@@ -118,7 +119,7 @@ func (r *Relay) Release(arrange func([]Held) []Held) []int {
 	}
 	var out []int
 	for _, h := range held {
-		out = append(out, r.forward(context.Background(), h.Event, h.body, h.header))
+		out = append(out, r.forward(context.Background(), h))
 	}
 	return out
 }
@@ -149,13 +150,13 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	w.WriteHeader(r.forward(req.Context(), ev.Event, body, req.Header))
+	w.WriteHeader(r.forward(req.Context(), h))
 }
 
 // forward posts one webhook to the server and records the answer.
-func (r *Relay) forward(ctx context.Context, event string, body []byte, header http.Header) int {
-	out, _ := http.NewRequestWithContext(ctx, "POST", r.target, bytes.NewReader(body))
-	out.Header = header.Clone()
+func (r *Relay) forward(ctx context.Context, h Held) int {
+	out, _ := http.NewRequestWithContext(ctx, "POST", r.target, bytes.NewReader(h.body))
+	out.Header = h.header.Clone()
 	status := http.StatusBadGateway // server down: LiveKit retries
 	if resp, err := http.DefaultClient.Do(out); err == nil {
 		io.Copy(io.Discard, resp.Body)
@@ -163,7 +164,7 @@ func (r *Relay) forward(ctx context.Context, event string, body []byte, header h
 		status = resp.StatusCode
 	}
 	r.mu.Lock()
-	r.forwarded = append(r.forwarded, Delivery{Event: event, Status: status})
+	r.forwarded = append(r.forwarded, Delivery{Event: h.Event, Identity: h.Identity, Status: status})
 	r.mu.Unlock()
 	return status
 }
