@@ -82,7 +82,7 @@ func WriteError(c echo.Context, log *slog.Logger, err error) error {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 {
-		log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "code", code, "err", err)
+		log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Path(), "code", code, "err", err)
 	}
 	var de *Error
 	if errors.As(err, &de) && de.RetryAfter > 0 {

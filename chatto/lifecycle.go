@@ -90,7 +90,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		// connection, and so an unreachable LiveKit fails the join now
 		// instead of leaving the user in a call nobody can reach.
 		if err := s.lk.CreateRoom(ctx, s.lk.RoomName(roomID, callID)); err != nil {
-			s.log.Warn("livekit unreachable on call start", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "livekit unreachable on call start", "room", roomID, "err", err)
 			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 		}
 		b.PutKey = &eventlog.CallKey{CallID: callID, Key: key}
@@ -267,7 +267,7 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	// identity makes sure a leave from another tab really takes effect.
 	for _, id := range kicked {
 		if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
-			s.log.Debug("remove participant after leave", "room", roomID, "err", err)
+			s.log.DebugContext(ctx, "remove participant after leave", "room", roomID, "err", err)
 		}
 	}
 	return len(kicked) > 0, nil
@@ -357,11 +357,12 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 		return nil, fmt.Errorf("chatto: record call events: %w", err)
 	}
 	s.outgoing.queued(len(b.Outbox))
+	s.metrics.facts(evs)
 	if err != nil {
 		// Committed, but the WAL checkpoint after a shred failed; the
 		// next shred retries it. Say so loudly without failing the
 		// request, because the facts are durable.
-		s.log.Error("key shred checkpoint incomplete", "err", err)
+		s.log.ErrorContext(ctx, "key shred checkpoint incomplete", "err", err)
 	}
 	s.mu.Lock()
 	for _, e := range evs {

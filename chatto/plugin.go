@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,6 +70,15 @@ func (p *Plugin) Health(ctx context.Context) Health {
 		return Health{OK: true}
 	}
 	return p.svc.Health(ctx)
+}
+
+// Ready runs the plugin's readiness checks (see Service.Ready); none when
+// calls are disabled.
+func (p *Plugin) Ready(ctx context.Context) []Check {
+	if p.svc == nil {
+		return nil
+	}
+	return p.svc.Ready(ctx)
 }
 
 // ClientConfig tells the web client whether to show call controls.
@@ -196,7 +206,9 @@ func (p *Plugin) join(c echo.Context, caller Caller) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), JoinRequest{DeviceID: req.DeviceID, Type: req.Type, Role: req.Role})
+	p.svc.metrics.join(err, time.Since(start))
 	if err != nil {
 		return err
 	}
@@ -370,5 +382,8 @@ func (p *Plugin) webhook(c echo.Context) error {
 	if p.svc == nil {
 		return Errorf(EDISABLED, "calls are disabled on this server")
 	}
-	return p.hooks.Handle(c)
+	start := time.Now()
+	err := p.hooks.Handle(c)
+	p.svc.metrics.webhookAnswered(err, time.Since(start))
+	return err
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/livekit"
 )
@@ -61,6 +63,10 @@ type Service struct {
 
 	outgoing outgoing // see outgoing.go
 
+	metrics *metrics // see metrics.go
+	// registerer, if set (WithRegisterer), gets the metrics.
+	registerer prometheus.Registerer
+
 	// reconcilePause, set only by tests, runs between a reconcile's two
 	// reads (the calls and LiveKit's rooms), to widen the window a call
 	// may start in.
@@ -90,6 +96,11 @@ type Option func(*Service)
 // clock.
 func WithClock(c Clock) Option { return func(s *Service) { s.clock = c } }
 
+// WithRegisterer registers the plugin's Prometheus metrics on reg (a host
+// serving /metrics passes its registry; without it they are kept but not
+// exported).
+func WithRegisterer(reg prometheus.Registerer) Option { return func(s *Service) { s.registerer = reg } }
+
 // NewService loads the active calls from the log and returns a Service.
 // It does not contact LiveKit; Run does.
 func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log *slog.Logger, opts ...Option) (*Service, error) {
@@ -116,9 +127,15 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		wake:       make(chan struct{}, 1),
 		joins:      joinLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},
 		graceRetry: make(map[string]time.Time),
+		metrics:    newMetrics(),
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.registerer != nil {
+		if err := s.register(s.registerer); err != nil {
+			return nil, fmt.Errorf("chatto: register metrics: %w", err)
+		}
 	}
 	events, err := store.ActiveEvents(ctx)
 	if err != nil {

@@ -1,0 +1,66 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/chattocalls/chatto/chatto"
+)
+
+// healthz answers 200 while the process serves: it is the liveness probe,
+// and a LiveKit outage or a locked database must not get the process
+// restarted (readyz says whether it should get traffic). Signed-in
+// callers also see the calls plugin's state and the outbox; anonymous
+// probes learn nothing but that the server is up.
+func (m *Main) healthz(c echo.Context) error {
+	if _, err := m.host.Caller(c.Request()); err != nil {
+		return c.JSON(http.StatusOK, map[string]any{"ok": true})
+	}
+	ctx := c.Request().Context()
+	body := map[string]any{"ok": true, "calls": m.plugin.Health(ctx)}
+	if st, err := m.outgoing.Stats(ctx); err != nil {
+		m.log.WarnContext(ctx, "healthz: cannot count outgoing webhooks", "err", err)
+		body["webhooks"] = map[string]string{"error": "cannot read the outbox"}
+	} else {
+		// Dead letters are receivers' failures, listed for an operator.
+		body["webhooks"] = st
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// CheckDatabase is the readiness check that the database takes a write.
+const CheckDatabase = "database"
+
+// readiness is /readyz's answer.
+type readiness struct {
+	OK     bool           `json:"ok"`
+	Checks []chatto.Check `json:"checks"`
+}
+
+// readyz answers 200 when the server can do its job: the database takes
+// a write and, with calls enabled, LiveKit answers and the last
+// reconcile is recent; else 503. Every caller learns which checks failed;
+// only signed-in callers why, since the reasons may name internal URLs.
+func (m *Main) readyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	db := chatto.Check{Name: CheckDatabase, OK: true}
+	if err := m.store.CheckWritable(ctx); err != nil {
+		m.log.WarnContext(ctx, "readyz: the database does not take writes", "err", err)
+		db.OK, db.Error = false, "the database does not take writes: "+err.Error()
+	}
+	r := readiness{OK: true, Checks: append([]chatto.Check{db}, m.plugin.Ready(ctx)...)}
+	for _, ch := range r.Checks {
+		r.OK = r.OK && ch.OK
+	}
+	if _, err := m.host.Caller(c.Request()); err != nil {
+		for i := range r.Checks {
+			r.Checks[i].Error = ""
+		}
+	}
+	status := http.StatusOK
+	if !r.OK {
+		status = http.StatusServiceUnavailable
+	}
+	return c.JSON(status, r)
+}
