@@ -106,6 +106,7 @@ const (
 	EventCallRingStopped = "call.ring_stopped"
 	EventCallMoved       = "call.moved"
 	EventCallRemoved     = "call.removed"
+	EventCallKeyRotated  = "call.key_rotated"
 )
 
 // RealtimeEvent is something the plugin pushes to users' open clients.
@@ -123,6 +124,19 @@ type CallEvent struct {
 
 // EventType implements RealtimeEvent.
 func (e CallEvent) EventType() string { return e.Type }
+
+// KeyRotatedEvent (call.key_rotated) is pushed to the users still in a
+// call when its key changed because someone left. It carries no key: each
+// device fetches the key with POST /api/rooms/:room/call/key.
+type KeyRotatedEvent struct {
+	Type     string `json:"type"`
+	RoomID   string `json:"room_id"`
+	CallID   string `json:"call_id"`
+	KeyIndex int    `json:"key_index"`
+}
+
+// EventType implements RealtimeEvent.
+func (e KeyRotatedEvent) EventType() string { return EventCallKeyRotated }
 
 // RingingEvent (call.ringing) is pushed to every device of a user being
 // rung.
@@ -189,7 +203,11 @@ type CallView struct {
 	Seq int64 `json:"seq"`
 	// Rev orders views of one seq: it grows when live state that is not
 	// in the log (raised hands) changes. Compare (seq, rev).
-	Rev          int64             `json:"rev"`
+	Rev int64 `json:"rev"`
+	// KeyIndex counts the call's E2EE keys: it grows each time someone
+	// leaves a call that goes on. A client holding an older key fetches
+	// the current one (POST .../call/key).
+	KeyIndex     int               `json:"key_index"`
 	Participants []ParticipantView `json:"participants"`
 	Ringing      []RingView        `json:"ringing"`
 }

@@ -1,11 +1,13 @@
 package chatto
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
@@ -14,15 +16,18 @@ import (
 
 // JoinResult is what a client needs to connect to a call.
 type JoinResult struct {
-	CallID      string    `json:"call_id"`
-	RoomID      string    `json:"room_id"`
-	LiveKitURL  string    `json:"livekit_url"`
-	LiveKitRoom string    `json:"livekit_room"`
-	Identity    string    `json:"identity"`
-	DeviceID    string    `json:"device_id"`
-	Token       string    `json:"token"`
-	E2EEKey     string    `json:"e2ee_key"` // standard base64 of KeySize bytes
-	ExpiresAt   time.Time `json:"expires_at"`
+	CallID      string `json:"call_id"`
+	RoomID      string `json:"room_id"`
+	LiveKitURL  string `json:"livekit_url"`
+	LiveKitRoom string `json:"livekit_room"`
+	Identity    string `json:"identity"`
+	DeviceID    string `json:"device_id"`
+	Token       string `json:"token"`
+	E2EEKey     string `json:"e2ee_key"` // standard base64 of KeySize bytes
+	// E2EEKeyIndex is the key's index (CallView.KeyIndex): a client puts
+	// the key in slot E2EEKeyIndex mod its key ring's size.
+	E2EEKeyIndex int       `json:"e2ee_key_index"`
+	ExpiresAt    time.Time `json:"expires_at"`
 	// Role is "speaker" or "listener"; a listener's token cannot publish.
 	Role string    `json:"role"`
 	Call *CallView `json:"call"`
@@ -80,12 +85,11 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	call := s.call(roomID)
 	now := s.clock.Now()
 	var b eventlog.Batch
-	var key []byte
+	var key *eventlog.CallKey
 	var callID string
 	if call == nil {
 		callID = newCallID()
-		key = make([]byte, KeySize)
-		rand.Read(key)
+		key = newKey(callID, 0)
 		// Create the LiveKit room first so its limits apply from the first
 		// connection, and so an unreachable LiveKit fails the join now
 		// instead of leaving the user in a call nobody can reach.
@@ -93,7 +97,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 			s.log.WarnContext(ctx, "livekit unreachable on call start", "room", roomID, "err", err)
 			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 		}
-		b.PutKey = &eventlog.CallKey{CallID: callID, Key: key}
+		b.PutKey = key
 		start := eventlog.Event{
 			At: now, RoomID: roomID, CallID: callID, Kind: eventlog.CallStarted, Identity: identity,
 			UserID: c.UserID, Name: c.Name, Source: eventlog.SourceUser, CallType: typ,
@@ -105,7 +109,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	} else {
 		callID = call.ID
 		s.mu.RLock()
-		key = s.keys[callID]
+		key = s.keyOf(callID)
 		s.mu.RUnlock()
 		if call.Participants[identity] == nil && len(call.Participants) >= s.cfg.MaxParticipants {
 			return nil, Errorf(ECALLFULL, "the call already has the maximum of %d participants", s.cfg.MaxParticipants)
@@ -173,7 +177,7 @@ func (s *Service) checkRemoved(call *eventlog.Call, identity string, now time.Ti
 	return nil
 }
 
-func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, key []byte) (*JoinResult, error) {
+func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, key *eventlog.CallKey) (*JoinResult, error) {
 	lkRoom := s.lk.RoomName(roomID, callID)
 	meta, _ := json.Marshal(map[string]string{"user_id": c.UserID, "name": c.Name, "device_id": dev})
 	token, exp, err := s.lk.Token(livekit.TokenRequest{Room: lkRoom, Identity: identity, Name: c.Name, Metadata: string(meta),
@@ -181,7 +185,7 @@ func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, ke
 	if err != nil {
 		return nil, err
 	}
-	if len(key) != KeySize {
+	if key == nil || len(key.Key) != KeySize {
 		// A call without its key cannot be joined encrypted; never hand
 		// out an empty key.
 		return nil, fmt.Errorf("chatto: call %s has no key", callID)
@@ -189,7 +193,7 @@ func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, ke
 	return &JoinResult{
 		CallID: callID, RoomID: roomID, LiveKitURL: s.cfg.URL, LiveKitRoom: lkRoom,
 		Identity: identity, DeviceID: dev, Token: token, Role: role,
-		E2EEKey: base64.StdEncoding.EncodeToString(key), ExpiresAt: exp,
+		E2EEKey: base64.StdEncoding.EncodeToString(key.Key), E2EEKeyIndex: key.Index, ExpiresAt: exp,
 	}, nil
 }
 
@@ -202,12 +206,12 @@ func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID s
 	s.mu.RLock()
 	call := s.proj.Call(roomID)
 	var callID, role string
-	var key []byte
+	var key *eventlog.CallKey
 	removed := error(nil)
 	if call != nil {
 		removed = s.checkRemoved(call, identity, s.clock.Now())
 		if p := call.Participants[identity]; p != nil {
-			callID, key, role = call.ID, s.keys[call.ID], p.Role
+			callID, key, role = call.ID, s.keyOf(call.ID), p.Role
 		}
 	}
 	s.mu.RUnlock()
@@ -222,6 +226,43 @@ func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID s
 		return nil, err
 	}
 	res.Call = s.View(roomID)
+	return res, nil
+}
+
+// KeyResult is a call's current E2EE key, for a device in the call.
+type KeyResult struct {
+	CallID       string `json:"call_id"`
+	RoomID       string `json:"room_id"`
+	E2EEKey      string `json:"e2ee_key"` // standard base64 of KeySize bytes
+	E2EEKeyIndex int    `json:"e2ee_key_index"`
+}
+
+// CallKey hands a device in the room's call the call's current key: what
+// it fetches after call.key_rotated, or when a call view shows a
+// key_index above the one it holds. A device not in the call gets
+// not_in_call, so someone who left cannot learn the key that replaced
+// theirs.
+func (s *Service) CallKey(ctx context.Context, c Caller, roomID, deviceID string) (*KeyResult, error) {
+	_, identity, err := s.admit(ctx, c, roomID, deviceID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	call := s.proj.Call(roomID)
+	var key *eventlog.CallKey
+	if call != nil && call.Participants[identity] != nil {
+		key = s.keyOf(call.ID)
+		if key == nil {
+			s.mu.RUnlock()
+			return nil, fmt.Errorf("chatto: call %s has no key", call.ID)
+		}
+	}
+	s.mu.RUnlock()
+	if key == nil {
+		return nil, Errorf(ENOTINCALL, "this device is not in the room's call; join it first")
+	}
+	res := &KeyResult{CallID: key.CallID, RoomID: roomID, E2EEKey: base64.StdEncoding.EncodeToString(key.Key), E2EEKeyIndex: key.Index}
+	clear(key.Key)
 	return res, nil
 }
 
@@ -334,8 +375,67 @@ func (s *Service) commitSettled(ctx context.Context, call *eventlog.Call, b even
 			LiveKitEventID: last.LiveKitEventID, Reason: eventlog.ReasonLastLeft, Outcome: outcome,
 		})
 		b.ShredKey = call.ID
+	} else if gone := departed(call, after); len(gone) > 0 {
+		// The call goes on without devices that held its key: the rest
+		// get a new one, and the old one is shredded with this commit.
+		prev := s.keyOf(call.ID)
+		if prev == nil {
+			return nil, fmt.Errorf("chatto: call %s has no key to rotate", call.ID)
+		}
+		b.RotateKey = newKey(call.ID, prev.Index+1)
 	}
-	return s.commit(ctx, b)
+	evs, err := s.commit(ctx, b)
+	if err == nil && b.RotateKey != nil {
+		s.publishKeyRotated(ctx, after, b.RotateKey.Index)
+	}
+	return evs, err
+}
+
+// departed lists the devices in before that are not in after, leaving
+// out one that LiveKit replaced by a newer session of itself (the same
+// device, still holding the key).
+func departed(before, after *eventlog.Call) []string {
+	var gone []string
+	for id := range before.Participants {
+		if after.Participants[id] == nil {
+			gone = append(gone, id)
+		}
+	}
+	return gone
+}
+
+// newKey makes a fresh random key for a call.
+func newKey(callID string, index int) *eventlog.CallKey {
+	k := &eventlog.CallKey{CallID: callID, Key: make([]byte, KeySize), Index: index}
+	rand.Read(k.Key)
+	return k
+}
+
+// keyOf copies a call's current key; s.mu is held.
+func (s *Service) keyOf(callID string) *eventlog.CallKey {
+	k := s.keys[callID]
+	if k == nil {
+		return nil
+	}
+	c := *k
+	c.Key = bytes.Clone(k.Key)
+	return &c
+}
+
+// publishKeyRotated tells the users still in the call that its key
+// changed. The event carries only the index: each device fetches the key
+// itself (CallKey), which checks that the device is in the call.
+func (s *Service) publishKeyRotated(ctx context.Context, call *eventlog.Call, index int) {
+	var users []string
+	for _, p := range call.Sorted() {
+		if !slices.Contains(users, p.UserID) {
+			users = append(users, p.UserID)
+		}
+	}
+	ev := KeyRotatedEvent{Type: EventCallKeyRotated, RoomID: call.RoomID, CallID: call.ID, KeyIndex: index}
+	if err := s.host.Publish(context.WithoutCancel(ctx), users, ev); err != nil {
+		s.log.Warn("publish key rotation", "room", call.RoomID, "err", err)
+	}
 }
 
 // commit appends a batch and applies it to the projection.
@@ -369,10 +469,18 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 		s.proj.Apply(e)
 	}
 	if b.PutKey != nil {
-		s.keys[b.PutKey.CallID] = b.PutKey.Key
+		s.keys[b.PutKey.CallID] = b.PutKey
+	}
+	if k := b.RotateKey; k != nil {
+		if old := s.keys[k.CallID]; old != nil {
+			clear(old.Key)
+		}
+		s.keys[k.CallID] = k
 	}
 	if b.ShredKey != "" {
-		clear(s.keys[b.ShredKey])
+		if old := s.keys[b.ShredKey]; old != nil {
+			clear(old.Key)
+		}
 		delete(s.keys, b.ShredKey)
 		delete(s.hands, b.ShredKey)
 		delete(s.handRev, b.ShredKey)

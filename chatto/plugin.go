@@ -107,6 +107,7 @@ func (p *Plugin) Mount(e *echo.Echo) {
 	e.POST("/api/rooms/:room/call/join", h(p.authed(p.join)))
 	e.POST("/api/rooms/:room/call/leave", h(p.authed(p.leave)))
 	e.POST("/api/rooms/:room/call/token", h(p.authed(p.refresh)))
+	e.POST("/api/rooms/:room/call/key", h(p.authed(p.key)))
 	e.POST("/api/rooms/:room/call/decline", h(p.authed(p.decline)))
 	e.POST("/api/rooms/:room/call/end", h(p.authed(p.end)))
 	e.POST("/api/rooms/:room/call/invite", h(p.authed(p.invite)))
@@ -227,6 +228,18 @@ func (p *Plugin) refresh(c echo.Context, caller Caller) error {
 		return err
 	}
 	res, err := p.svc.RefreshToken(c.Request().Context(), caller, c.Param("room"), req.DeviceID)
+	if err != nil {
+		return err
+	}
+	return secretJSON(c, res)
+}
+
+func (p *Plugin) key(c echo.Context, caller Caller) error {
+	req, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	res, err := p.svc.CallKey(c.Request().Context(), caller, c.Param("room"), req.DeviceID)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ type Service struct {
 
 	mu   sync.RWMutex // guards proj, keys and hands
 	proj *eventlog.Projection
-	keys map[string][]byte // by call id
+	keys map[string]*eventlog.CallKey // by call id
 	// hands are raised hands, by call id and identity: live state, not
 	// facts (see README).
 	hands map[string]map[string]time.Time
@@ -121,7 +121,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		}),
 		seed:       maphash.MakeSeed(),
 		proj:       eventlog.NewProjection(),
-		keys:       make(map[string][]byte),
+		keys:       make(map[string]*eventlog.CallKey),
 		hands:      make(map[string]map[string]time.Time),
 		handRev:    make(map[string]int64),
 		wake:       make(chan struct{}, 1),
@@ -145,7 +145,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		s.proj.Apply(e)
 	}
 	for _, c := range s.proj.Calls() {
-		key, err := store.Key(ctx, c.ID)
+		key, err := store.CallKey(ctx, c.ID)
 		if err != nil {
 			return nil, fmt.Errorf("chatto: load key of call %s: %w", c.ID, err)
 		}

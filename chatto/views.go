@@ -17,8 +17,16 @@ func (s *Service) View(roomID string) *CallView {
 	if c == nil {
 		return nil
 	}
+	return s.viewLocked(c, now)
+}
+
+// viewLocked shows a call with its live state; s.mu is held.
+func (s *Service) viewLocked(c *eventlog.Call, now time.Time) *CallView {
 	v := viewOf(c, s.hands[c.ID], now)
 	v.Rev = s.handRev[c.ID]
+	if k := s.keys[c.ID]; k != nil {
+		v.KeyIndex = k.Index
+	}
 	return v
 }
 
@@ -80,9 +88,7 @@ func (s *Service) ActiveCalls(ctx context.Context, userID string) ([]*CallView, 
 	s.mu.RLock()
 	all := make([]*CallView, 0, len(s.keys))
 	for _, c := range s.proj.Calls() {
-		v := viewOf(c, s.hands[c.ID], now)
-		v.Rev = s.handRev[c.ID]
-		all = append(all, v)
+		all = append(all, s.viewLocked(c, now))
 	}
 	s.mu.RUnlock()
 	out := make([]*CallView, 0, len(all))

@@ -112,6 +112,10 @@ type Batch struct {
 	Events []Event
 	// PutKey stores Key for CallID (set when a call starts).
 	PutKey *CallKey
+	// RotateKey replaces the stored key of its call with Key and Index
+	// (the call continues without someone who had the old key). Like a
+	// shred, the old key's bytes are overwritten and the WAL checkpointed.
+	RotateKey *CallKey
 	// ShredKey deletes the key of this call id and checkpoints the WAL so
 	// the bytes leave every file.
 	ShredKey string
@@ -136,6 +140,9 @@ type OutboxItem struct {
 type CallKey struct {
 	CallID string
 	Key    []byte
+	// Index counts the call's keys: 0 for the one it started with, one
+	// more for each rotation.
+	Index int
 }
 
 // Append writes the batch in one transaction and returns the events with
@@ -167,8 +174,21 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 		out[i] = e
 	}
 	if k := b.PutKey; k != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO call_keys (call_id, key) VALUES (?, ?)`, k.CallID, k.Key); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_keys (call_id, key, key_index) VALUES (?, ?, ?)`, k.CallID, k.Key, k.Index); err != nil {
 			return nil, fmt.Errorf("eventlog: store key for call %s: %w", k.CallID, err)
+		}
+	}
+	if k := b.RotateKey; k != nil {
+		// Delete, then insert: secure_delete zeroes the old row's bytes.
+		res, err := tx.ExecContext(ctx, `DELETE FROM call_keys WHERE call_id = ?`, k.CallID)
+		if err != nil {
+			return nil, fmt.Errorf("eventlog: rotate key of call %s: %w", k.CallID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return nil, fmt.Errorf("eventlog: rotate key of call %s: the call has no key", k.CallID)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_keys (call_id, key, key_index) VALUES (?, ?, ?)`, k.CallID, k.Key, k.Index); err != nil {
+			return nil, fmt.Errorf("eventlog: rotate key of call %s: %w", k.CallID, err)
 		}
 	}
 	if b.ShredKey != "" {
@@ -182,7 +202,7 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("eventlog: commit: %w", err)
 	}
-	if b.ShredKey != "" {
+	if b.ShredKey != "" || b.RotateKey != nil {
 		if err := s.checkpoint(ctx); err != nil {
 			s.checkpointDue.Store(true)
 			return out, err
@@ -246,15 +266,25 @@ func (s *Store) checkpoint(ctx context.Context) (err error) {
 
 // Key returns the stored key of a call, or nil if there is none.
 func (s *Store) Key(ctx context.Context, callID string) ([]byte, error) {
-	var key []byte
-	err := s.db.QueryRowContext(ctx, `SELECT key FROM call_keys WHERE call_id = ?`, callID).Scan(&key)
+	k, err := s.CallKey(ctx, callID)
+	if k == nil {
+		return nil, err
+	}
+	return k.Key, nil
+}
+
+// CallKey returns the stored key of a call with its index, or nil if
+// there is none.
+func (s *Store) CallKey(ctx context.Context, callID string) (*CallKey, error) {
+	k := CallKey{CallID: callID}
+	err := s.db.QueryRowContext(ctx, `SELECT key, key_index FROM call_keys WHERE call_id = ?`, callID).Scan(&k.Key, &k.Index)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: key for call %s: %w", callID, err)
 	}
-	return key, nil
+	return &k, nil
 }
 
 // ActiveEvents returns, in log order, every event of every call that has

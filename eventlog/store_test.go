@@ -79,6 +79,10 @@ func started(room, call string) Event {
 	return Event{RoomID: room, CallID: call, Kind: CallStarted, UserID: "alice", Source: SourceUser}
 }
 
+func left(room, call, identity string) Event {
+	return Event{RoomID: room, CallID: call, Kind: ParticipantLeft, Identity: identity, Source: SourceUser, Reason: "left"}
+}
+
 func ended(room, call string) Event {
 	return Event{RoomID: room, CallID: call, Kind: CallEnded, Source: SourceTimer, Reason: "last_left"}
 }
@@ -495,6 +499,61 @@ func TestShreddedKeyLeavesEveryFile(t *testing.T) {
 			assertEventsNeverHoldKeys(t, s, "c", [][]byte{key})
 		})
 	}
+}
+
+// TestRotatedKeyReplacesTheOldOneInEveryFile: when someone leaves a call
+// that goes on, its key is replaced; the old one must leave the database,
+// the WAL and the shared-memory file at once, as an ended call's does,
+// while the new one (with its index) is what the store answers.
+func TestRotatedKeyReplacesTheOldOneInEveryFile(t *testing.T) {
+	for _, checkpointFirst := range []bool{false, true} {
+		name := "old key only in the WAL"
+		if checkpointFirst {
+			name = "old key checkpointed into the database file"
+		}
+		t.Run(name, func(t *testing.T) {
+			s, path := openStore(t)
+			ctx := context.Background()
+			old, next := randomKey(t), randomKey(t)
+			mustAppend(t, s, Batch{Events: []Event{started("r", "c")}, PutKey: &CallKey{CallID: "c", Key: old}})
+			if checkpointFirst {
+				if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Contains(diskBytes(t, path), old) {
+				t.Fatal("old key not on disk before the rotation; the search below would prove nothing")
+			}
+			mustAppend(t, s, Batch{Events: []Event{left("r", "c", "bob#d")}, RotateKey: &CallKey{CallID: "c", Key: next, Index: 1}})
+
+			got, err := s.CallKey(ctx, "c")
+			if err != nil || got == nil || !bytes.Equal(got.Key, next) || got.Index != 1 {
+				t.Fatalf("CallKey(c) after rotation = %+v, %v; want the new key at index 1", got, err)
+			}
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				raw, err := os.ReadFile(p)
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				if bytes.Contains(raw, old) {
+					t.Errorf("the rotated-out key is still in %s", filepath.Base(p))
+				}
+			}
+			if !bytes.Contains(diskBytes(t, path), next) {
+				t.Error("the new key is not on disk: a restart would lose it")
+			}
+		})
+	}
+	t.Run("a call without a key", func(t *testing.T) {
+		s, _ := openStore(t)
+		_, err := s.Append(context.Background(), Batch{Events: []Event{left("r", "c", "bob#d")}, RotateKey: &CallKey{CallID: "c", Key: randomKey(t), Index: 1}})
+		if err == nil {
+			t.Fatal("rotating the key of a call that has none succeeded")
+		}
+		if evs, _ := s.CallEvents(context.Background(), "c"); len(evs) != 0 {
+			t.Fatalf("a failed rotation left %d events", len(evs))
+		}
+	})
 }
 
 // TestShreddingManyKeysKeepsOnlyTheActiveOne ends all calls but one, in

@@ -16,7 +16,8 @@ import (
 // browser console are checked at the end of every test for the API
 // secret, the outgoing webhook secrets and every E2EE key handed out in
 // the test, raw or encoded. The only place a key may appear is the
-// e2ee_key field of the join or token answer that hands it to its caller.
+// e2ee_key field of the join, token or key answer that hands it to its
+// caller.
 
 // observed is text a client was shown, and where.
 type observed struct {
@@ -42,7 +43,7 @@ func (e *Env) AddKey(key string) {
 }
 
 // keyAnswer matches the paths whose answers carry the caller's key.
-var keyAnswer = regexp.MustCompile(`^/api/rooms/[^/]+/call/(join|token)$`)
+var keyAnswer = regexp.MustCompile(`^/api/rooms/[^/]+/call/(join|token|key)$`)
 
 // observeAnswer records an API answer. A join or token answer's own
 // e2ee_key is recorded as a key and blanked before the rest of the answer

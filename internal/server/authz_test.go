@@ -111,6 +111,8 @@ var authzTable = map[string]authzRow{
 		setup: withCall, want: signedIn(200)},
 	"POST /api/rooms/:room/call/token": {path: "/api/rooms/{room}/call/token", body: map[string]string{"device_id": "d"},
 		setup: withCall, want: members(200, 200)},
+	"POST /api/rooms/:room/call/key": {path: "/api/rooms/{room}/call/key", body: map[string]string{"device_id": "d"},
+		setup: withCall, want: members(200, 200)},
 	// Nobody is being rung: a member gets past authorization to 409.
 	"POST /api/rooms/:room/call/decline": {path: "/api/rooms/{room}/call/decline", setup: withCall,
 		want: members(409, 409)},

@@ -252,6 +252,7 @@ func (p *Page) diagnostics() string {
 		tiles: window.__chattoDebug && window.__chattoDebug.tiles(),
 		calls: window.__chattoDebug && window.__chattoDebug.calls(),
 		error: (document.getElementById('call-error') || {}).textContent,
+		participantsError: (document.getElementById('participants-error') || {}).textContent,
 		state: (document.getElementById('call-state-text') || {}).textContent,
 	})`))
 	p.log.mu.Lock()
@@ -296,10 +297,32 @@ func (p *Page) Wait(timeout time.Duration, what, cond string) {
 }
 
 // Click clicks an element with a real mouse event (so it counts as a user
-// gesture, as media playback needs).
+// gesture, as media playback needs). The mouse goes where the element is
+// once it is enabled, on top, and has stayed put for 100 ms: a click
+// aimed while tiles were still resizing the layout could land beside it
+// and be lost, which is what a hand-raising test once did under load.
 func (p *Page) Click(sel string) {
 	p.t.Helper()
-	p.do(10*time.Second, "click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	ctx, cancel := context.WithTimeout(p.ctx, 12*time.Second)
+	defer cancel()
+	at, err := chromedp.Run(ctx, chromedp.Poll[[]float64](`(async (sel) => {
+		const el = document.querySelector(sel);
+		if (!el || el.disabled) return null;
+		el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+		const frame = () => new Promise((r) => setTimeout(r, 20));
+		const box = () => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.width, r.height].join(); };
+		const before = box();
+		for (let i = 0; i < 5; i++) await frame();
+		const r = el.getBoundingClientRect();
+		if (r.width === 0 || r.height === 0 || box() !== before) return null;
+		const x = r.left + r.width / 2, y = r.top + r.height / 2;
+		const hit = document.elementFromPoint(x, y);
+		return hit && (hit === el || el.contains(hit)) ? [x, y] : null;
+	})(`+strconv.Quote(sel)+`)`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || len(at) != 2 {
+		p.fail("click %s: no stable, enabled, unobscured element: %v", sel, err)
+	}
+	p.do(5*time.Second, "click "+sel, chromedp.MouseClickXY(at[0], at[1]))
 }
 
 // Key types keys into the focused element, as a keyboard would.

@@ -12,6 +12,14 @@
 // *full* rejoin after the LiveKit session is lost goes through a new Room
 // and needs a token Chatto signed, and the refresh tells us early when
 // the server no longer counts this device in the call.
+//
+// Key rotation: when someone leaves a call that goes on, the server makes
+// a new key and tells the devices still in it its index (call.key_rotated,
+// or a call view whose key_index is above ours). Each device fetches the
+// key (POST .../call/key, refused to anyone not in the call), adds it to
+// livekit-client's key ring at once so it can decrypt peers that switched
+// already, and starts encrypting with it KEY_SWITCH_DELAY_MS later, by
+// when the others hold it too. Frames are tagged with the key's ring slot.
 
 import {
   ConnectionError,
@@ -20,9 +28,11 @@ import {
   ConnectionState,
   DisconnectReason,
   ExternalE2EEKeyProvider,
+  KeyProviderEvent,
   Room,
   RoomEvent,
   Track,
+  createKeyMaterialFromBuffer,
   isE2EESupported,
 } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
@@ -30,6 +40,10 @@ import { ApiError, api, callPath } from './api.js';
 const WORKER_PATH = '/static/livekit-client.e2ee.worker.mjs';
 const REJOIN_ATTEMPTS = 3;
 const E2EE_START_TIMEOUT_MS = 8000;
+// livekit-client's key ring: a key's index picks slot index % KEYRING_SIZE.
+const KEYRING_SIZE = 16;
+// How long a fetched key waits before this device encrypts with it.
+const KEY_SWITCH_DELAY_MS = 1000;
 
 export const E2EE_UNSUPPORTED =
   'This browser cannot encrypt calls end-to-end, and Chatto never joins a call without it. ' +
@@ -78,6 +92,14 @@ export class CallSession {
     this.leaving = false;
     this.refreshTimer = 0;
     this.tokenRefreshes = 0;
+    // The key this device encrypts with (its index; -1 before joining),
+    // the highest index it has heard of, and the rotations it followed.
+    this.keyProvider = null;
+    this.keyIndex = -1;
+    this.wantedKeyIndex = -1;
+    this.keyFetching = false;
+    this.keySwitchTimer = 0;
+    this.keyRotations = 0;
     this.lastRefreshAt = '';
     this.encryptionErrors = 0;
     this.lastError = '';
@@ -314,6 +336,8 @@ export class CallSession {
       callId: this.grant ? this.grant.call_id : '',
       e2eeEnabled: !!this.room && this.room.isE2EEEnabled,
       tokenRefreshes: this.tokenRefreshes,
+      keyIndex: this.keyIndex,
+      keyRotations: this.keyRotations,
       lastRefreshAt: this.lastRefreshAt,
       tokenExpiresAt: this.grant ? this.grant.expires_at : '',
       encryptionErrors: this.encryptionErrors,
@@ -347,7 +371,7 @@ export class CallSession {
 
   async #connect(grant, rejoin = false) {
     if (!rejoin) this.#setState('connecting', 'Connecting to the call…');
-    const keyProvider = new ExternalE2EEKeyProvider();
+    const keyProvider = new ExternalE2EEKeyProvider({ keyringSize: KEYRING_SIZE });
     const worker = new Worker(new URL(WORKER_PATH, location.href), { type: 'module' });
     this.connects++;
     const room = new Room({
@@ -359,7 +383,12 @@ export class CallSession {
     room.once(RoomEvent.Disconnected, () => worker.terminate());
     this.room = room;
     this.#wire(room);
-    await keyProvider.setKey(base64ToBuffer(grant.e2ee_key));
+    clearTimeout(this.keySwitchTimer);
+    this.keyProvider = keyProvider;
+    const index = grant.e2ee_key_index || 0;
+    await useKey(keyProvider, await keyMaterial(grant.e2ee_key), index);
+    this.keyIndex = index;
+    this.wantedKeyIndex = Math.max(this.wantedKeyIndex, index);
     await room.setE2EEEnabled(true);
     try {
       const opts = { autoSubscribe: true };
@@ -566,6 +595,54 @@ export class CallSession {
     }
   }
 
+  // ---- key rotation ----
+
+  /**
+   * The call's key has (at least) this index now, from call.key_rotated or
+   * a call view: fetch it if this device holds an older one.
+   */
+  keyHint(callId, index) {
+    if (!(index >= 0) || callId !== this.callId || !this.active || this.leaving) return;
+    if (index <= this.wantedKeyIndex) return;
+    this.wantedKeyIndex = index;
+    this.#fetchKey();
+  }
+
+  async #fetchKey() {
+    if (this.keyFetching) return;
+    this.keyFetching = true;
+    try {
+      while (this.active && !this.leaving && this.keyProvider && this.wantedKeyIndex > this.keyIndex) {
+        const provider = this.keyProvider;
+        let res;
+        try {
+          res = await api('POST', callPath(this.roomId, 'key'), { device_id: this.deviceId });
+        } catch (e) {
+          // Not in the call (any more): leaving or removal handles that.
+          if (!(e instanceof ApiError) || e.code !== 'not_in_call') this.cb.onError(`Could not fetch the call's new encryption key: ${e.message}`);
+          return;
+        }
+        if (res.call_id !== this.callId || provider !== this.keyProvider || !(res.e2ee_key_index > this.keyIndex)) return;
+        const index = res.e2ee_key_index;
+        const material = await keyMaterial(res.e2ee_key);
+        // Decrypt with it now; encrypt with it once the others have it.
+        provider.emit(KeyProviderEvent.SetKey, { key: material, participantIdentity: undefined, keyIndex: index % KEYRING_SIZE }, false);
+        clearTimeout(this.keySwitchTimer);
+        this.keySwitchTimer = setTimeout(() => {
+          if (provider !== this.keyProvider || index <= this.keyIndex) return;
+          useKey(provider, material, index).then(() => {
+            this.keyIndex = index;
+            this.keyRotations++;
+          });
+        }, KEY_SWITCH_DELAY_MS);
+        this.wantedKeyIndex = Math.max(this.wantedKeyIndex, index);
+        if (this.wantedKeyIndex <= index) return;
+      }
+    } finally {
+      this.keyFetching = false;
+    }
+  }
+
   // ---- token refresh ----
 
   #joinBody() {
@@ -629,6 +706,7 @@ export class CallSession {
 
   #finish(state, message) {
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.keySwitchTimer);
     if (state === 'failed') this.lastError = message;
     this.#setState(state, message);
     this.cb.onChange();
@@ -702,6 +780,16 @@ function deviceErrorMessage(what, e) {
   if (name === 'NotReadableError') return `Your ${what} is in use by another application.`;
   if (name === 'NotSupportedError' && what === 'screen') return 'This browser cannot share a screen.';
   return `Could not use your ${what}: ${(e && e.message) || e}`;
+}
+
+/** livekit-client's key material (HKDF) from a key's standard base64. */
+function keyMaterial(b64) {
+  return createKeyMaterialFromBuffer(base64ToBuffer(b64));
+}
+
+/** Puts a key in its ring slot and encrypts with it from now on. */
+async function useKey(provider, material, index) {
+  provider.onSetEncryptionKey(material, undefined, index % KEYRING_SIZE);
 }
 
 function base64ToBuffer(b64) {

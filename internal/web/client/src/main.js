@@ -133,6 +133,10 @@ function startStream() {
       if (isCallNotice(m)) refreshHistorySoon();
     },
     onRemoved: (ev) => callpanel.onRemovedEvent(ev),
+    onKeyRotated: (ev) => {
+      const s = app.session;
+      if (ev && s && s.roomId === ev.room_id) s.keyHint(ev.call_id, ev.key_index);
+    },
     onRoomRemoved: (ev) => {
       if (ev && ev.room_id) removeRoom(ev.room_id);
     },
@@ -151,6 +155,8 @@ function startStream() {
 
 app.calls.onChange((roomId, call) => {
   learnCall(call);
+  // A view can tell of a key rotation whose event this page missed.
+  if (call && app.session && app.session.roomId === roomId) app.session.keyHint(call.id, call.key_index);
   renderIndicator(roomId);
   if (roomId === app.current) renderHeader();
   if (app.session && app.session.roomId === roomId) renderCall();

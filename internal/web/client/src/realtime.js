@@ -111,11 +111,12 @@ export const RING_EVENTS = ['call.ringing', 'call.ring_stopped', 'call.moved'];
  * (re)open it calls onOpen, so the caller can refetch what it might have
  * missed while disconnected. Ring events (RING_EVENTS) go to onRing,
  * with their type; call.removed (this user's device taken out of a call)
- * to onRemoved and room.removed (no longer a member) to onRoomRemoved.
+ * to onRemoved, room.removed (no longer a member) to onRoomRemoved and
+ * call.key_rotated (a call's key changed; only its index) to onKeyRotated.
  */
 export class Stream {
-  constructor({ onOpen, onCall, onRing, onMessage, onRemoved, onRoomRemoved, onUnauthorized }) {
-    this.cb = { onOpen, onCall, onRing, onMessage, onRemoved, onRoomRemoved, onUnauthorized };
+  constructor({ onOpen, onCall, onRing, onMessage, onRemoved, onRoomRemoved, onKeyRotated, onUnauthorized }) {
+    this.cb = { onOpen, onCall, onRing, onMessage, onRemoved, onRoomRemoved, onKeyRotated, onUnauthorized };
     this.es = null;
     this.connected = false;
   }
@@ -141,6 +142,7 @@ export class Stream {
     }
     es.addEventListener('message.created', (e) => this.cb.onMessage(parse(e.data)));
     es.addEventListener('call.removed', (e) => this.cb.onRemoved(typed('call.removed', parse(e.data))));
+    es.addEventListener('call.key_rotated', (e) => this.cb.onKeyRotated(typed('call.key_rotated', parse(e.data))));
     es.addEventListener('room.removed', (e) => this.cb.onRoomRemoved(typed('room.removed', parse(e.data))));
   }
 
