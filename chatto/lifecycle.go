@@ -434,7 +434,7 @@ func (s *Service) publishKeyRotated(ctx context.Context, call *eventlog.Call, in
 	}
 	ev := KeyRotatedEvent{Type: EventCallKeyRotated, RoomID: call.RoomID, CallID: call.ID, KeyIndex: index}
 	if err := s.host.Publish(context.WithoutCancel(ctx), users, ev); err != nil {
-		s.log.Warn("publish key rotation", "room", call.RoomID, "err", err)
+		s.log.WarnContext(ctx, "publish key rotation", "room", call.RoomID, "err", err)
 	}
 }
 

@@ -31,6 +31,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal a second one stops the process at once, in
+	// case the graceful shutdown hangs.
+	context.AfterFunc(ctx, stop)
 	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if err := c.run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "chatto:", err)
@@ -108,7 +111,7 @@ func (c *cli) serve(ctx context.Context, cfg config.Config, log *slog.Logger, de
 		return err
 	}
 	<-ctx.Done()
-	log.Info("shutting down")
+	log.Info("shutting down: draining event streams and requests in flight", "timeout", server.ShutdownTimeout)
 	return m.Close()
 }
 

@@ -221,28 +221,39 @@ func (m *Main) Outgoing() *outgoing.Worker { return m.outgoing }
 // Host returns the embedded host.
 func (m *Main) Host() *host.Host { return m.host }
 
-// Close stops serving and closes everything, gathering every error.
+// ShutdownTimeout is how long Close waits for requests in flight before
+// it cuts their connections.
+const ShutdownTimeout = 10 * time.Second
+
+// Close shuts the server down gracefully, gathering every error. It stops
+// taking connections and ends the event streams, each after it has
+// written what was queued for it (clients reconnect and refetch), and
+// waits up to ShutdownTimeout for requests in flight: a join or webhook
+// that is answered has committed its facts, so none is lost. Then it
+// stops the background loops (reconcile, timers, outgoing webhooks) and
+// closes the database.
 func (m *Main) Close() error {
+	start := time.Now()
 	var errs []error
-	if m.cancel != nil {
-		m.cancel()
-	}
 	if m.host != nil {
 		// End the event streams so Shutdown does not wait on them.
 		m.host.EndStreams()
 	}
 	if m.srv != nil {
-		// Give in-flight requests a grace window, then cut the rest off:
-		// every request is safe to retry (LiveKit retries webhooks that
-		// got no answer), so a slow one must not hold up a restart.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Past the grace window the rest are cut off: every request is
+		// safe to retry (LiveKit retries webhooks that got no answer), so
+		// a slow one must not hold up a restart.
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		if err := m.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
-			m.log.Warn("requests still running after 10s; closing their connections")
+			m.log.Warn("requests still running after the shutdown timeout; closing their connections", "timeout", ShutdownTimeout)
 			errs = append(errs, m.srv.Close())
 		} else {
 			errs = append(errs, err)
 		}
 		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
 	}
 	m.wg.Wait()
 	if m.host != nil {
@@ -251,5 +262,9 @@ func (m *Main) Close() error {
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if m.srv != nil {
+		m.log.Info("stopped: requests drained, database closed", "took", time.Since(start).Round(time.Millisecond), "err", err)
+	}
+	return err
 }
