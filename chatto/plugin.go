@@ -119,6 +119,7 @@ func (p *Plugin) Mount(e *echo.Echo) {
 	e.POST("/api/rooms/:room/call/hand", h(p.authed(p.hand)))
 	e.GET("/api/calls/history", h(p.authed(p.userHistory)))
 	e.POST("/webhooks/livekit", h(p.webhook))
+	e.POST("/api/admin/rooms/:room/call/end", h(p.operatorEnd))
 }
 
 func (p *Plugin) clientConfig(c echo.Context) error {
