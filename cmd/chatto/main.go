@@ -65,6 +65,8 @@ func (c *cli) run(ctx context.Context, args []string) error {
 		return c.admin(ctx, cmd, args)
 	case "calls":
 		return c.calls(ctx, args)
+	case "backup":
+		return c.backup(ctx, args)
 	case "config":
 		// "config check" is "check-config" under the name other tools use.
 		if len(args) == 0 || args[0] != "check" {
