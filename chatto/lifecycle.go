@@ -306,10 +306,13 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	}
 	// The client normally disconnects before calling leave; removing the
 	// identity makes sure a leave from another tab really takes effect.
+	// The leave is a fact already, so the answer does not wait for LiveKit.
 	for _, id := range kicked {
-		if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
-			s.log.DebugContext(ctx, "remove participant after leave", "room", roomID, "err", err)
-		}
+		s.background(ctx, func(ctx context.Context) {
+			if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
+				s.log.DebugContext(ctx, "remove participant after leave", "room", roomID, "err", err)
+			}
+		})
 	}
 	return len(kicked) > 0, nil
 }
@@ -378,7 +381,9 @@ func (s *Service) commitSettled(ctx context.Context, call *eventlog.Call, b even
 	} else if gone := departed(call, after); len(gone) > 0 {
 		// The call goes on without devices that held its key: the rest
 		// get a new one, and the old one is shredded with this commit.
+		s.mu.RLock()
 		prev := s.keyOf(call.ID)
+		s.mu.RUnlock()
 		if prev == nil {
 			return nil, fmt.Errorf("chatto: call %s has no key to rotate", call.ID)
 		}

@@ -32,10 +32,15 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 	s.publishCall(ctx, roomID, evs, ended)
 	if ended != nil {
 		// Nobody should linger in the LiveKit room of a call whose key is
-		// gone; deleting it also frees LiveKit's resources at once.
-		if err := s.lk.DeleteRoom(ctx, s.lk.RoomName(roomID, ended.ID)); err != nil {
-			s.log.DebugContext(ctx, "delete livekit room of ended call", "room", roomID, "err", err)
-		}
+		// gone; deleting it also frees LiveKit's resources at once. The
+		// room's name is the call's own, so a call starting meanwhile is
+		// not affected, and nothing waits for it under the room lock.
+		lkRoom := s.lk.RoomName(roomID, ended.ID)
+		s.background(ctx, func(ctx context.Context) {
+			if err := s.lk.DeleteRoom(ctx, lkRoom); err != nil {
+				s.log.DebugContext(ctx, "delete livekit room of ended call", "room", roomID, "err", err)
+			}
+		})
 	}
 }
 

@@ -26,6 +26,7 @@ const graceRetryAfter = time.Second
 // then every ReconcileInterval, and runs every ring and join-grace
 // deadline as it comes, until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	defer s.bg.Wait()
 	s.redeliverNotices(ctx)
 	s.expireRings(ctx)
 	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {

@@ -39,8 +39,9 @@ type Service struct {
 
 	// stripes serialise the decide-append-apply cycle per room, so two
 	// first joins cannot both start a call and webhooks for one room are
-	// applied one at a time. Rooms share stripes by hash.
-	stripes [64]sync.Mutex
+	// applied one at a time. Rooms share stripes by hash; there are many,
+	// so busy rooms seldom wait for one another.
+	stripes [1024]sync.Mutex
 	seed    maphash.Seed
 
 	mu   sync.RWMutex // guards proj, keys and hands
@@ -66,6 +67,10 @@ type Service struct {
 	metrics *metrics // see metrics.go
 	// registerer, if set (WithRegisterer), gets the metrics.
 	registerer prometheus.Registerer
+
+	// bg tracks LiveKit clean-ups that run after the request that caused
+	// them has been answered (see background).
+	bg sync.WaitGroup
 
 	// reconcilePause, set only by tests, runs between a reconcile's two
 	// reads (the calls and LiveKit's rooms), to widen the window a call
@@ -280,4 +285,19 @@ func newCallID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// backgroundTimeout bounds a clean-up LiveKit call that no request waits
+// for.
+const backgroundTimeout = 10 * time.Second
+
+// background runs a LiveKit clean-up (removing a participant, deleting a
+// room) after its facts are committed, without the caller waiting for it
+// or being able to cancel it. Run waits for them before it returns.
+func (s *Service) background(ctx context.Context, fn func(context.Context)) {
+	s.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
+		defer cancel()
+		fn(ctx)
+	})
 }

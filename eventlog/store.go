@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,27 @@ type Store struct {
 	// checkpointDue is set while a shredded key may still sit in the WAL
 	// because its checkpoint could not complete.
 	checkpointDue atomic.Bool
+	// Concurrent shreds share checkpoints: shreds counts commits that
+	// deleted or replaced a key, covered how many of them a completed
+	// checkpoint flushed, and ckMu lets one checkpoint run at a time. A
+	// shred that waited while another checkpoint flushed its commit has
+	// nothing left to do.
+	shreds  atomic.Uint64
+	covered atomic.Uint64
+	ckMu    sync.Mutex
+
+	// queue feeds Append's batches to the writer goroutine (group
+	// commit); closeMu and closed keep Append from sending on it after
+	// Close, and writerDone closes when the writer has drained it.
+	queue      chan *appendReq
+	closeMu    sync.RWMutex
+	closed     bool
+	writerDone chan struct{}
+	// shared counts batches committed in a transaction with others.
+	shared atomic.Int64
+	// beforeGroup, set only by tests, runs before the writer gathers a
+	// group, so a test can let batches pile up.
+	beforeGroup func()
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -58,7 +80,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
 	}
-	s := &Store{db: db, insert: insert}
+	s := &Store{db: db, insert: insert, queue: make(chan *appendReq, maxGroup), writerDone: make(chan struct{})}
+	go s.writer()
 	// A crash between a shred's commit and its checkpoint leaves the key
 	// in old WAL frames, and the owed checkpoint was only remembered in
 	// memory: finish it now. If another process holds a snapshot, the
@@ -99,8 +122,21 @@ func DSN(path string) string {
 	return "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path) + "?" + q.Encode()
 }
 
+// DB is the store's database handle, with its single connection, for a
+// host that keeps its own tables in the same file: sharing the connection
+// queues their writes in the process instead of in SQLite's busy handler,
+// which sleeps.
+func (s *Store) DB() *sql.DB { return s.db }
+
 // Close closes the database.
 func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
+	}
+	s.closeMu.Unlock()
+	<-s.writerDone
 	return errors.Join(s.insert.Close(), s.db.Close())
 }
 
@@ -145,15 +181,152 @@ type CallKey struct {
 	Index int
 }
 
-// Append writes the batch in one transaction and returns the events with
-// their sequence numbers.
+// Append writes the batch atomically and returns the events with their
+// sequence numbers. Batches appended at the same time share one
+// transaction (group commit): one writer goroutine takes whatever is
+// queued, gives each batch a savepoint so a failing one is rolled back
+// alone, commits once, and answers each caller only after that commit.
+// Batches are written in the order they were appended. A returned error
+// with events means the facts are committed but the checkpoint of a shred
+// failed (CheckpointIfDue retries it).
 func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
+	req := &appendReq{ctx: ctx, b: b, done: make(chan appendRes, 1)}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return nil, errors.New("eventlog: append to a closed store")
+	}
+	s.queue <- req
+	s.closeMu.RUnlock()
+	// Once queued the batch may be written whatever ctx does, so the
+	// answer is awaited: the caller must learn what became a fact.
+	res := <-req.done
+	return res.evs, res.err
+}
+
+// appendReq is one Append waiting for the writer.
+type appendReq struct {
+	ctx  context.Context
+	b    Batch
+	done chan appendRes
+}
+
+type appendRes struct {
+	evs []Event
+	err error
+}
+
+// maxGroup bounds how many batches one transaction takes.
+const maxGroup = 128
+
+// writer commits queued batches in groups until the queue closes.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for first := range s.queue {
+		if s.beforeGroup != nil {
+			s.beforeGroup()
+		}
+		group := []*appendReq{first}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r, ok := <-s.queue:
+				if !ok {
+					break more
+				}
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup writes a group of batches in one transaction and answers
+// each of them.
+func (s *Store) commitGroup(group []*appendReq) {
+	res := make([]appendRes, len(group))
+	answer := func() {
+		for i, r := range group {
+			r.done <- res[i]
+		}
+	}
+	failAll := func(err error) {
+		for i := range res {
+			if res[i].err == nil {
+				res[i] = appendRes{err: err}
+			}
+		}
+		answer()
+	}
+	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("eventlog: begin: %w", err)
+		failAll(fmt.Errorf("eventlog: begin: %w", err))
+		return
 	}
 	defer tx.Rollback()
+	single := len(group) == 1
+	for i, r := range group {
+		if !single {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
+				failAll(fmt.Errorf("eventlog: savepoint: %w", err))
+				return
+			}
+		}
+		evs, err := s.writeBatch(r.ctx, tx, r.b)
+		if err != nil {
+			res[i].err = err
+			if single {
+				answer()
+				return
+			}
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO batch`); rerr != nil {
+				failAll(fmt.Errorf("eventlog: roll back a failed batch: %w", rerr))
+				return
+			}
+		} else {
+			res[i].evs = evs
+		}
+		if !single {
+			if _, err := tx.ExecContext(ctx, `RELEASE batch`); err != nil {
+				failAll(fmt.Errorf("eventlog: release savepoint: %w", err))
+				return
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("eventlog: commit: %w", err)
+		for i := range res {
+			if res[i].err == nil {
+				res[i] = appendRes{err: err}
+			}
+		}
+		answer()
+		return
+	}
+	if !single {
+		s.shared.Add(int64(len(group)))
+	}
+	shredded := false
+	for i, r := range group {
+		shredded = shredded || (res[i].err == nil && (r.b.ShredKey != "" || r.b.RotateKey != nil))
+	}
+	if shredded {
+		if err := s.flushShred(ctx, s.shreds.Add(1)); err != nil {
+			for i, r := range group {
+				if res[i].err == nil && (r.b.ShredKey != "" || r.b.RotateKey != nil) {
+					res[i].err = err
+				}
+			}
+		}
+	}
+	answer()
+}
 
+// writeBatch writes one batch inside the group's transaction.
+func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, b Batch) ([]Event, error) {
 	insert := tx.StmtContext(ctx, s.insert)
 	out := make([]Event, len(b.Events))
 	for i, e := range b.Events {
@@ -199,17 +372,25 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	if err := insertOutbox(ctx, tx, b.Outbox, time.Now()); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("eventlog: commit: %w", err)
-	}
-	if b.ShredKey != "" || b.RotateKey != nil {
-		if err := s.checkpoint(ctx); err != nil {
-			s.checkpointDue.Store(true)
-			return out, err
-		}
-		s.checkpointDue.Store(false)
-	}
 	return out, nil
+}
+
+// flushShred returns once a checkpoint that began after shred number n
+// committed has completed, running one unless another already did.
+func (s *Store) flushShred(ctx context.Context, n uint64) error {
+	s.ckMu.Lock()
+	defer s.ckMu.Unlock()
+	if s.covered.Load() >= n {
+		return nil
+	}
+	upto := s.shreds.Load()
+	if err := s.checkpoint(ctx); err != nil {
+		s.checkpointDue.Store(true)
+		return err
+	}
+	s.covered.Store(upto)
+	s.checkpointDue.Store(false)
+	return nil
 }
 
 // CheckpointIfDue retries the checkpoint of a shred that could not
@@ -219,6 +400,8 @@ func (s *Store) CheckpointIfDue(ctx context.Context) error {
 	if !s.checkpointDue.Load() {
 		return nil
 	}
+	s.ckMu.Lock()
+	defer s.ckMu.Unlock()
 	if err := s.checkpoint(ctx); err != nil {
 		return err
 	}

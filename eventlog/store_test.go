@@ -556,6 +556,82 @@ func TestRotatedKeyReplacesTheOldOneInEveryFile(t *testing.T) {
 	})
 }
 
+// TestGroupCommitKeepsEachBatchAllOrNothing: batches appended at once
+// share transactions, and a batch that fails (here: rotating the key of a
+// call that has none) is rolled back alone; the others' facts are written
+// and each caller sees exactly its own outcome.
+func TestGroupCommitKeepsEachBatchAllOrNothing(t *testing.T) {
+	s, _ := openStore(t)
+	// The writer waits a moment before each group, so batches pile up
+	// and share transactions.
+	s.beforeGroup = func() { time.Sleep(20 * time.Millisecond) }
+	ctx := context.Background()
+	const n = 60
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	seqs := make([][]Event, n)
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprint("c", i)
+			b := Batch{Events: []Event{started(id, id), left(id, id, "a#1")}}
+			if i%5 == 0 {
+				b.RotateKey = &CallKey{CallID: id, Key: []byte("k"), Index: 1}
+			}
+			seqs[i], results[i] = s.Append(ctx, b)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		id := fmt.Sprint("c", i)
+		logged := mustCallEvents(t, s, id)
+		if i%5 == 0 {
+			if results[i] == nil || len(logged) != 0 || seqs[i] != nil {
+				t.Errorf("bad batch %s: err %v, %d events logged, %d returned", id, results[i], len(logged), len(seqs[i]))
+			}
+			continue
+		}
+		if results[i] != nil || len(logged) != 2 || len(seqs[i]) != 2 || logged[0].Seq != seqs[i][0].Seq || logged[1].Seq != seqs[i][1].Seq {
+			t.Errorf("good batch %s: err %v, logged %v, returned %v", id, results[i], logged, seqs[i])
+		}
+	}
+	if s.shared.Load() == 0 {
+		t.Fatal("no batches shared a transaction; the test proves nothing about group commit")
+	}
+}
+
+// TestConcurrentShredsEachLeaveNoTrace: shreds that run at the same time
+// share checkpoints, and still each returns only once its own key is out
+// of every file.
+func TestConcurrentShredsEachLeaveNoTrace(t *testing.T) {
+	s, path := openStore(t)
+	const n = 24
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = randomKey(t)
+		id := fmt.Sprint("c", i)
+		mustAppend(t, s, Batch{Events: []Event{started(id, id)}, PutKey: &CallKey{CallID: id, Key: keys[i]}})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range keys {
+		wg.Go(func() {
+			id := fmt.Sprint("c", i)
+			if _, err := s.Append(context.Background(), Batch{Events: []Event{ended(id, id)}, ShredKey: id}); err != nil {
+				errs <- err
+				return
+			}
+			if bytes.Contains(diskBytes(t, path), keys[i]) {
+				errs <- fmt.Errorf("shred of %s returned with its key still on disk", id)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
 // TestShreddingManyKeysKeepsOnlyTheActiveOne ends all calls but one, in
 // an order unrelated to insertion, so deleted cells are spread over the
 // key table; only the live call's key may remain on disk.

@@ -84,7 +84,14 @@ type options struct {
 	now         func() time.Time
 	// streamsPerUser and streams cap open event streams (0: no cap).
 	streamsPerUser, streams int
+	// db, if set, is the database handle to use (the event log's).
+	db *sql.DB
 }
+
+// WithDB makes the host use an open handle on the database file (the
+// event log's, eventlog.Store.DB) instead of opening its own, so the two
+// never wait for each other inside SQLite. Close leaves it open.
+func WithDB(db *sql.DB) Option { return func(o *options) { o.db = db } }
 
 // WithStreamLimits caps the open event streams per user and in all; one
 // more gets 429 rate_limited.
@@ -128,19 +135,27 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	if o.bcryptCost < bcrypt.MinCost || o.bcryptCost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("host: bcrypt cost %d is outside %d..%d", o.bcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
-	db, err := sql.Open("sqlite", eventlog.DSN(path))
-	if err != nil {
-		return nil, fmt.Errorf("host: open %s: %w", path, err)
+	db := o.db
+	if db == nil {
+		var err error
+		if db, err = sql.Open("sqlite", eventlog.DSN(path)); err != nil {
+			return nil, fmt.Errorf("host: open %s: %w", path, err)
+		}
+		// One connection: writes are rare here, and it keeps to SQLite's
+		// single-writer model without busy retries.
+		db.SetMaxOpenConns(1)
 	}
-	// One connection: writes are rare here, and it keeps to SQLite's
-	// single-writer model without busy retries.
-	db.SetMaxOpenConns(1)
+	closeDB := func() {
+		if o.db == nil {
+			db.Close()
+		}
+	}
 	ms, err := migrate.Load(migrations, "migrations")
 	if err == nil {
 		_, err = migrate.Apply(ctx, db, "host", ms)
 	}
 	if err != nil {
-		db.Close()
+		closeDB()
 		return nil, fmt.Errorf("host: migrate %s: %w", path, err)
 	}
 	h := &Host{db: db, hub: NewHub(o.streamsPerUser, o.streams), log: log, opt: o, logins: newLoginLimiter(), sessions: make(map[string]*session)}
@@ -155,12 +170,12 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	})
 	if o.demo {
 		if err := h.seed(ctx); err != nil {
-			db.Close()
+			closeDB()
 			return nil, err
 		}
 	}
 	if err := h.load(ctx); err != nil {
-		db.Close()
+		closeDB()
 		return nil, err
 	}
 	return h, nil
@@ -249,6 +264,9 @@ func (h *Host) EndStreams() { h.hub.Close() }
 // Close ends the streams and closes the database.
 func (h *Host) Close() error {
 	h.hub.Close()
+	if h.opt.db != nil {
+		return nil // the event log's handle; its store closes it
+	}
 	return h.db.Close()
 }
 

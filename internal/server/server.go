@@ -83,6 +83,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	hostOpts := []host.Option{
+		host.WithDB(m.store.DB()),
 		host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax),
 		host.WithStreamLimits(cfg.Webserver.MaxStreamsPerUser, cfg.Webserver.MaxStreams),
 	}
