@@ -17,6 +17,7 @@ import (
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
 )
 
 // TestBackupWhileCallsRunRestoresTheSameCallsAndNoEndedKey takes
@@ -26,7 +27,8 @@ import (
 // the copy holds no key of any call it says ended, nor the key a leave
 // rotated out before the copy.
 func TestBackupWhileCallsRunRestoresTheSameCallsAndNoEndedKey(t *testing.T) {
-	env := calltest.Start(t)
+	// Dave's loop is faster than a person's joins may be.
+	env := calltest.Start(t, func(c *config.Config) { c.LiveKit.JoinBurst, c.LiveKit.JoinInterval = 1000, time.Millisecond })
 	alice, bob, carol, dave := env.Login("alice"), env.Login("bob"), env.Login("carol"), env.Login("dave")
 
 	// general runs: alice is connected to LiveKit; bob came and went, so
