@@ -28,7 +28,8 @@ const KeySize = 32
 // the log, applies them to the projection and tells the host. Its files:
 // lifecycle.go (join, leave, end), ringing.go (ring, decline, invite,
 // merge, timeouts), notices.go (what the host is told), views.go,
-// history.go, webhook.go, reconcile.go (and the timer loop), health.go.
+// history.go, webhook.go, reconcile.go (and the timer loop), health.go,
+// metrics.go, operator.go, replay.go.
 type Service struct {
 	cfg   Config
 	host  Host

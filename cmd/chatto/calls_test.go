@@ -210,6 +210,10 @@ func TestCallsCommandsListReplayAndEndThroughTheRunningServer(t *testing.T) {
 			t.Errorf("operator end with a wrong token: %d, want %d", st, want)
 		}
 	}
+	// With no server at the address, nothing ends and the command says why.
+	if _, err := e.run("calls", "end", "general", "--server", "http://127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "no server answered") {
+		t.Fatalf("calls end without a server: %v", err)
+	}
 	if got := e.mustRun("calls", "end", "general"); got != "ended call "+j.CallID+" in room general\n" {
 		t.Fatalf("calls end: %q", got)
 	}
