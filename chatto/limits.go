@@ -66,7 +66,7 @@ func (s *Service) pendingOf(userID, identity string) int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n := 0
-	for _, c := range s.proj.Calls() {
+	for _, c := range s.proj.UserCalls(userID) {
 		for _, p := range c.Participants {
 			if p.UserID == userID && p.Identity != identity && p.Pending() {
 				n++

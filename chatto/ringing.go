@@ -39,14 +39,9 @@ func ringStopped(call *eventlog.Call, r *eventlog.Ring, reason string, src event
 func (s *Service) inOtherCall(userID, roomID string) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, c := range s.proj.Calls() {
-		if c.RoomID == roomID {
-			continue
-		}
-		for _, p := range c.Participants {
-			if p.UserID == userID {
-				return true
-			}
+	for _, c := range s.proj.UserCalls(userID) {
+		if c.RoomID != roomID {
+			return true
 		}
 	}
 	return false

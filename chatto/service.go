@@ -150,12 +150,12 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 	for _, e := range events {
 		s.proj.Apply(e)
 	}
+	keys, err := store.CallKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("chatto: load call keys: %w", err)
+	}
 	for _, c := range s.proj.Calls() {
-		key, err := store.CallKey(ctx, c.ID)
-		if err != nil {
-			return nil, fmt.Errorf("chatto: load key of call %s: %w", c.ID, err)
-		}
-		s.keys[c.ID] = key
+		s.keys[c.ID] = keys[c.ID]
 	}
 	log.Info("call state rebuilt from the event log", "events", len(events), "active_calls", len(s.keys),
 		"server_id", cfg.ServerID)

@@ -3,6 +3,7 @@ package chatto
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
@@ -82,23 +83,22 @@ func (s *Service) RoomCall(ctx context.Context, userID, roomID string) (*CallVie
 	return s.View(roomID), nil
 }
 
-// ActiveCalls returns the active calls in the user's rooms.
+// ActiveCalls returns the active calls in the user's rooms, ordered by
+// room id. It looks only at the user's rooms, so its cost does not grow
+// with the calls running elsewhere.
 func (s *Service) ActiveCalls(ctx context.Context, userID string) ([]*CallView, error) {
+	rooms, err := s.host.UserRooms(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("chatto: rooms of %s: %w", userID, err)
+	}
+	rooms = slices.Sorted(slices.Values(rooms))
 	now := s.clock.Now()
 	s.mu.RLock()
-	all := make([]*CallView, 0, len(s.keys))
-	for _, c := range s.proj.Calls() {
-		all = append(all, s.viewLocked(c, now))
-	}
-	s.mu.RUnlock()
-	out := make([]*CallView, 0, len(all))
-	for _, v := range all {
-		ok, err := s.host.IsMember(ctx, v.RoomID, userID)
-		if err != nil {
-			return nil, fmt.Errorf("chatto: membership of %s in %s: %w", userID, v.RoomID, err)
-		}
-		if ok {
-			out = append(out, v)
+	defer s.mu.RUnlock()
+	out := make([]*CallView, 0, 4)
+	for _, room := range rooms {
+		if c := s.proj.Call(room); c != nil {
+			out = append(out, s.viewLocked(c, now))
 		}
 	}
 	return out, nil

@@ -12,11 +12,55 @@ import (
 // safe for concurrent use; its owner serialises access.
 type Projection struct {
 	calls map[string]*Call // by room id
+	// byUser indexes the calls each user has a device in: user id → room
+	// id → how many of their devices are in that room's call, so per-user
+	// questions need not look at every call.
+	byUser map[string]map[string]int
 }
 
 // NewProjection returns an empty projection.
 func NewProjection() *Projection {
-	return &Projection{calls: make(map[string]*Call)}
+	return &Projection{calls: make(map[string]*Call), byUser: make(map[string]map[string]int)}
+}
+
+// UserCalls returns the active calls the user has a device in, ordered
+// by room id.
+func (p *Projection) UserCalls(userID string) []*Call {
+	rooms := p.byUser[userID]
+	out := make([]*Call, 0, len(rooms))
+	for _, room := range slices.Sorted(maps.Keys(rooms)) {
+		if c := p.calls[room]; c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// index recounts the user's devices in the room's call c (nil: none).
+func (p *Projection) index(userID, roomID string, c *Call) {
+	if userID == "" {
+		return
+	}
+	n := 0
+	if c != nil {
+		for _, part := range c.Participants {
+			if part.UserID == userID {
+				n++
+			}
+		}
+	}
+	rooms := p.byUser[userID]
+	switch {
+	case n > 0 && rooms == nil:
+		p.byUser[userID] = map[string]int{roomID: n}
+	case n > 0:
+		rooms[roomID] = n
+	case rooms != nil:
+		delete(rooms, roomID)
+		if len(rooms) == 0 {
+			delete(p.byUser, userID)
+		}
+	}
 }
 
 // Call is an active call as the log describes it.
@@ -109,6 +153,13 @@ func (p *Projection) Apply(e Event) {
 		if typ == "" {
 			typ = TypeVideo // calls logged before call types were video calls
 		}
+		if old := p.calls[e.RoomID]; old != nil {
+			// Never written by this server (a call ends before the next
+			// starts), but the index must not keep the replaced call.
+			for _, part := range old.Participants {
+				p.index(part.UserID, e.RoomID, nil)
+			}
+		}
 		p.calls[e.RoomID] = &Call{
 			ID: e.CallID, RoomID: e.RoomID, StartedAt: e.At, StartedBy: e.UserID, Seq: e.Seq,
 			Type: typ, Direct: e.Detail == RoomDirect,
@@ -125,9 +176,23 @@ func (p *Projection) Apply(e Event) {
 	if c == nil || c.ID != e.CallID {
 		return
 	}
+	// The users whose devices this event may add or remove.
+	users := []string{e.UserID}
+	if part := c.Participants[e.Identity]; part != nil && part.UserID != e.UserID {
+		users = append(users, part.UserID)
+	}
+	if e.Kind == CallEnded {
+		for _, part := range c.Participants {
+			users = append(users, part.UserID)
+		}
+	}
 	c.Apply(e)
 	if e.Kind == CallEnded {
 		delete(p.calls, e.RoomID)
+		c = nil
+	}
+	for _, u := range users {
+		p.index(u, e.RoomID, c)
 	}
 }
 

@@ -84,8 +84,39 @@ func FuzzProjection(f *testing.F) {
 			if e.Kind == CallEnded && p.Call(e.RoomID) != nil && p.Call(e.RoomID).ID == e.CallID {
 				t.Fatalf("call %s still active after call_ended", e.CallID)
 			}
+			checkUserIndex(t, p)
 		}
 	})
+}
+
+// checkUserIndex recounts every user's devices per call and compares the
+// projection's per-user index with it.
+func checkUserIndex(t *testing.T, p *Projection) {
+	t.Helper()
+	want := map[string]map[string]int{}
+	for _, c := range p.Calls() {
+		for _, part := range c.Participants {
+			if part.UserID == "" {
+				continue
+			}
+			if want[part.UserID] == nil {
+				want[part.UserID] = map[string]int{}
+			}
+			want[part.UserID][c.RoomID]++
+		}
+	}
+	if !reflect.DeepEqual(p.byUser, want) {
+		t.Fatalf("per-user index %v, recounted %v", p.byUser, want)
+	}
+	for u, rooms := range want {
+		var got []string
+		for _, c := range p.UserCalls(u) {
+			got = append(got, c.RoomID)
+		}
+		if len(got) != len(rooms) {
+			t.Fatalf("UserCalls(%s) = %v, want the rooms of %v", u, got, rooms)
+		}
+	}
 }
 
 // checkCloneIsDeep clones c, checks the clone equals it, then changes

@@ -456,6 +456,28 @@ func (s *Store) Key(ctx context.Context, callID string) ([]byte, error) {
 	return k.Key, nil
 }
 
+// CallKeys returns every stored key (those of the active calls) by call
+// id, in one query: what a boot needs.
+func (s *Store) CallKeys(ctx context.Context) (map[string]*CallKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT call_id, key, key_index FROM call_keys`)
+	if err != nil {
+		return nil, fmt.Errorf("eventlog: keys: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]*CallKey)
+	for rows.Next() {
+		var k CallKey
+		if err := rows.Scan(&k.CallID, &k.Key, &k.Index); err != nil {
+			return nil, fmt.Errorf("eventlog: keys: %w", err)
+		}
+		out[k.CallID] = &k
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("eventlog: keys: %w", err)
+	}
+	return out, nil
+}
+
 // CallKey returns the stored key of a call with its index, or nil if
 // there is none.
 func (s *Store) CallKey(ctx context.Context, callID string) (*CallKey, error) {

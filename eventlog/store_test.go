@@ -448,6 +448,9 @@ func TestKeyIsReadableOnlyWhileStored(t *testing.T) {
 	if got, err := s.Key(ctx, "unknown"); err != nil || got != nil {
 		t.Fatalf("Key(unknown) = %x, %v; want nil, nil", got, err)
 	}
+	if all, err := s.CallKeys(ctx); err != nil || len(all) != 1 || !bytes.Equal(all["c"].Key, key) || all["c"].Index != 0 {
+		t.Fatalf("CallKeys = %v, %v; want only c's key", all, err)
+	}
 	// Shredding a call that has no key is not an error.
 	mustAppend(t, s, Batch{Events: []Event{ended("r2", "nokey")}, ShredKey: "nokey"})
 	if got, err := s.Key(ctx, "c"); err != nil || !bytes.Equal(got, key) {

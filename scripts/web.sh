@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 
 client=internal/web/client
 static=internal/web/static
+# The browser join benchmark's floor page (a plain livekit-client page).
+floor=internal/web/browsertest/testdata/floor
 
 check=false
 case "${1:-}" in
@@ -24,20 +26,20 @@ esac
 (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
 
 if ! $check; then
-	node "$client/build.mjs" "$static"
-	echo "built $static:"
-	ls -l "$static"
+	node "$client/build.mjs" "$static" "$floor"
+	echo "built $static and $floor:"
+	ls -l "$static" "$floor"
 	exit 0
 fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-node "$client/build.mjs" "$tmp/static"
-if ! diff -r "$tmp/static" "$static" >"$tmp/diff" 2>&1; then
-	echo "internal/web/static is out of date with internal/web/client:" >&2
+node "$client/build.mjs" "$tmp/static" "$tmp/floor"
+if ! diff -r "$tmp/static" "$static" >"$tmp/diff" 2>&1 || ! diff -r "$tmp/floor" "$floor" >>"$tmp/diff" 2>&1; then
+	echo "internal/web/static or $floor is out of date with internal/web/client:" >&2
 	head -c 4000 "$tmp/diff" >&2 || true
 	echo >&2
-	echo "run: bash scripts/web.sh   (and commit internal/web/static)" >&2
+	echo "run: bash scripts/web.sh   (and commit internal/web/static and $floor)" >&2
 	exit 1
 fi
-echo "internal/web/static matches a fresh build of internal/web/client"
+echo "internal/web/static and $floor match a fresh build of internal/web/client"

@@ -31,7 +31,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // chromium returns the browser binary, failing the test (never skipping)
 // when it is missing: the browser suite is the only proof the client works.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	p := os.Getenv("CHATTO_CHROMIUM")
 	if p == "" {
@@ -46,7 +46,7 @@ func chromium(t *testing.T) string {
 // Browser is one Chromium process with its own profile, so each user has
 // their own cookies.
 type Browser struct {
-	t    *testing.T
+	t    testing.TB
 	env  *calltest.Env
 	name string
 	base string
@@ -56,7 +56,7 @@ type Browser struct {
 
 // newBrowser starts Chromium with the flags that keep WebRTC on loopback
 // and give it fake media devices. It stops when the test ends.
-func newBrowser(t *testing.T, env *calltest.Env, name string) *Browser {
+func newBrowser(t testing.TB, env *calltest.Env, name string) *Browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
@@ -99,7 +99,7 @@ func newBrowser(t *testing.T, env *calltest.Env, name string) *Browser {
 
 // Page is one tab.
 type Page struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	base string
 	ctx  context.Context
@@ -116,13 +116,13 @@ type consoleLog struct {
 func (b *Browser) Page() *Page { return b.page }
 
 // withT returns the same tab reporting to another (sub)test.
-func (p *Page) withT(t *testing.T) *Page {
+func (p *Page) withT(t testing.TB) *Page {
 	return &Page{t: t, name: p.name, base: p.base, ctx: p.ctx, log: p.log}
 }
 
 // NewTab opens another tab in the same profile (so signed in as the same
 // user), for test t.
-func (b *Browser) NewTab(t *testing.T, label string) (*Page, context.CancelFunc) {
+func (b *Browser) NewTab(t testing.TB, label string) (*Page, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	if err := chromedp.Do(ctx); err != nil {
@@ -134,7 +134,7 @@ func (b *Browser) NewTab(t *testing.T, label string) (*Page, context.CancelFunc)
 // newPage watches a tab: its console warnings and errors are kept for
 // failure reports, and every console message, whatever its level, is
 // handed to env's leak check along with the keys the tab is given.
-func newPage(t *testing.T, env *calltest.Env, name, base string, ctx context.Context) *Page {
+func newPage(t testing.TB, env *calltest.Env, name, base string, ctx context.Context) *Page {
 	p := &Page{t: t, name: name, base: base, ctx: ctx, log: &consoleLog{}}
 	if os.Getenv("CHATTO_BROWSER_CONSOLE") != "" {
 		t.Cleanup(func() {
@@ -164,14 +164,15 @@ func newPage(t *testing.T, env *calltest.Env, name, base string, ctx context.Con
 	return p
 }
 
-// keyAnswer matches the API paths whose answers hand out a call's key.
-var keyAnswer = regexp.MustCompile(`^/api/rooms/[^/]+/call/(join|token)$`)
+// keyAnswer matches the API paths whose answers hand out a call's key
+// (joins, token refreshes and the key fetched after a rotation).
+var keyAnswer = regexp.MustCompile(`^/api/rooms/[^/]+/call/(join|token|key)$`)
 
 // watchKeys tells env every E2EE key the tab's join and token answers
 // carry (the page, not calltest's client, asked for them), so the leak
 // check looks for them everywhere, the console included. A key it could
 // not read fails the test: the check would miss it.
-func watchKeys(t *testing.T, env *calltest.Env, name string, ctx context.Context) {
+func watchKeys(t testing.TB, env *calltest.Env, name string, ctx context.Context) {
 	responses := chromedp.Events(ctx, network.ResponseReceived)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("%s: watch the network: %v", name, err)

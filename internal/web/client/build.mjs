@@ -34,3 +34,28 @@ await copyFile(join(here, 'node_modules/livekit-client/dist/livekit-client.e2ee.
 for (const f of ['index.html', 'app.css']) {
   await copyFile(join(here, 'src', f), join(out, f));
 }
+
+// The browser join benchmark's floor page (not part of the product), when
+// a second directory is given.
+if (process.argv[3]) {
+  const floor = resolve(process.argv[3]);
+  await rm(floor, { recursive: true, force: true });
+  await mkdir(floor, { recursive: true });
+  await build({
+    absWorkingDir: here,
+    entryPoints: ['bench/floor.js'],
+    outfile: join(floor, 'floor.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome111'],
+    minify: true,
+    sourcemap: false,
+    legalComments: 'eof',
+    charset: 'utf8',
+    logLevel: 'warning',
+  });
+  await copyFile(join(here, 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.mjs'),
+    join(floor, 'livekit-client.e2ee.worker.mjs'));
+  await copyFile(join(here, 'bench/floor.html'), join(floor, 'floor.html'));
+}

@@ -1,0 +1,120 @@
+package browsertest
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/livekit/protocol/auth"
+
+	"github.com/chattocalls/chatto/chatto"
+	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/livekit"
+)
+
+// measureJoin makes the page time its next click until Alice's video has
+// a decoded frame in a tile; await window.__joinMs for the milliseconds.
+const measureJoin = `(() => {
+	window.__joinMs = new Promise((resolve) => {
+		document.addEventListener('click', () => {
+			const t0 = performance.now();
+			const poll = () => {
+				const v = document.querySelector('#tiles .tile[data-user="alice"] video');
+				if (v && v.getVideoPlaybackQuality().totalVideoFrames > 0) resolve(performance.now() - t0);
+				else setTimeout(poll, 2);
+			};
+			poll();
+		}, { capture: true, once: true });
+	});
+	return true;
+})()`
+
+// BenchmarkBrowserJoin is what a user waits for: Bob clicks Join in the
+// room header and the product asks Chatto for a grant, connects to
+// LiveKit with E2EE and subscribes, until Alice's video shows its first
+// decoded frame. BenchmarkBrowserJoinFloor is a plain livekit-client page
+// handed a token and the key, connecting to the same LiveKit room with
+// E2EE on. Both report first-frames/s (1000 ÷ the mean milliseconds) and
+// the p50 and p99 milliseconds; b.N is the number of joins.
+func BenchmarkBrowserJoin(b *testing.B) {
+	env, _ := aliceInACall(b)
+	bob := newBrowser(b, env, "bob").Page()
+	bob.SignIn("bob")
+	bob.OpenRoom("general")
+	join := bob.joinButton()
+	var ms []float64
+	for b.Loop() {
+		bob.Eval(measureJoin, nil)
+		bob.Click(join)
+		var d float64
+		bob.Eval(`window.__joinMs`, &d)
+		ms = append(ms, d)
+		bob.Click("#leave")
+		bob.WaitState("ended", 10*time.Second)
+		bob.Wait(10*time.Second, "the join button is back", visible(join))
+	}
+	reportJoins(b, ms)
+}
+
+func BenchmarkBrowserJoinFloor(b *testing.B) {
+	env, key := aliceInACall(b)
+	floor := httptest.NewServer(http.FileServer(http.Dir("testdata/floor")))
+	b.Cleanup(floor.Close)
+	v := env.Service().View("general")
+	lkRoom := livekit.RoomName(env.Service().ServerID(), "general", v.ID)
+	page := newBrowser(b, env, "floor").Page()
+	page.do(20*time.Second, "open the floor page", chromedp.Navigate(floor.URL+"/floor.html"))
+	page.Wait(10*time.Second, "the floor page loaded", `typeof window.floorJoin === 'function'`)
+	var ms []float64
+	i := 0
+	for b.Loop() {
+		i++
+		tok, err := auth.NewAccessToken(calltest.APIKey, calltest.APISecret).
+			SetIdentity(fmt.Sprintf("floor-%d", i)).SetValidFor(10 * time.Minute).
+			SetVideoGrant(&auth.VideoGrant{RoomJoin: true, Room: lkRoom}).ToJWT()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var d float64
+		page.Eval(fmt.Sprintf(`floorJoin(%q, %q, %q)`, env.Config.LiveKit.URL, tok, key), &d)
+		ms = append(ms, d)
+		page.Eval(`floorLeave().then(() => true)`, nil)
+	}
+	reportJoins(b, ms)
+}
+
+// aliceInACall starts the product with Alice's page in general's video
+// call, and returns the call's key as her device can fetch it.
+func aliceInACall(b *testing.B) (*calltest.Env, string) {
+	env := calltest.Start(b)
+	alice := newBrowser(b, env, "alice").Page()
+	alice.SignIn("alice")
+	alice.OpenRoom("general")
+	alice.Join()
+	alice.Wait(20*time.Second, "alice's camera is live", `window.__chattoDebug.tiles().some(t => t.local && t.videoFrames > 0)`)
+	var k chatto.KeyResult
+	if st := env.Login("alice").Do("POST", "/api/rooms/general/call/key", map[string]string{"device_id": deviceOf(alice)}, &k); st != 200 {
+		b.Fatalf("alice's key: %d", st)
+	}
+	return env, k.E2EEKey
+}
+
+func reportJoins(b *testing.B, ms []float64) {
+	b.Helper()
+	if len(ms) == 0 {
+		return
+	}
+	sum := 0.0
+	for _, d := range ms {
+		sum += d
+	}
+	slices.Sort(ms)
+	q := func(p float64) float64 { return ms[min(len(ms)-1, int(p*float64(len(ms))+0.999999)-1)] }
+	b.ReportMetric(1000/(sum/float64(len(ms))), "first-frames/s")
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+}
