@@ -1,7 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"slices"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,13 +47,7 @@ type readiness struct {
 // reconcile is recent; else 503. Every caller learns which checks failed;
 // only signed-in callers why, since the reasons may name internal URLs.
 func (m *Main) readyz(c echo.Context) error {
-	ctx := c.Request().Context()
-	db := chatto.Check{Name: CheckDatabase, OK: true}
-	if err := m.store.CheckWritable(ctx); err != nil {
-		m.log.WarnContext(ctx, "readyz: the database does not take writes", "err", err)
-		db.OK, db.Error = false, "the database does not take writes: "+err.Error()
-	}
-	r := readiness{OK: true, Checks: append([]chatto.Check{db}, m.plugin.Ready(ctx)...)}
+	r := readiness{OK: true, Checks: m.readiness(c.Request().Context())}
 	for _, ch := range r.Checks {
 		r.OK = r.OK && ch.OK
 	}
@@ -63,4 +61,38 @@ func (m *Main) readyz(c echo.Context) error {
 		status = http.StatusServiceUnavailable
 	}
 	return c.JSON(status, r)
+}
+
+// readyEvery bounds how often /readyz runs its checks: anyone may ask, and
+// a flood of probes must cost at most one database write and one LiveKit
+// request per interval. Probes in between get the last result.
+const readyEvery = time.Second
+
+// readyCache is the last result of the readiness checks.
+type readyCache struct {
+	mu     sync.Mutex
+	at     time.Time
+	checks []chatto.Check
+}
+
+// readiness runs the checks, or returns the result of a run less than
+// readyEvery ago. Concurrent probes wait for one run.
+func (m *Main) readiness(ctx context.Context) []chatto.Check {
+	m.ready.mu.Lock()
+	defer m.ready.mu.Unlock()
+	if m.ready.checks != nil && time.Since(m.ready.at) < readyEvery {
+		return slices.Clone(m.ready.checks)
+	}
+	// The result is shared, so one caller hanging up must not cut it
+	// short; the checks bound themselves (busy_timeout, the LiveKit
+	// probe's timeout).
+	ctx = context.WithoutCancel(ctx)
+	db := chatto.Check{Name: CheckDatabase, OK: true}
+	if err := m.store.CheckWritable(ctx); err != nil {
+		m.log.WarnContext(ctx, "readyz: the database does not take writes", "err", err)
+		db.OK, db.Error = false, "the database does not take writes: "+err.Error()
+	}
+	m.ready.checks = append([]chatto.Check{db}, m.plugin.Ready(ctx)...)
+	m.ready.at = time.Now()
+	return slices.Clone(m.ready.checks)
 }

@@ -54,6 +54,8 @@ type Main struct {
 	outgoing *outgoing.Worker
 	// registry holds the metrics /metrics serves (see metrics.go).
 	registry *prometheus.Registry
+	// ready is /readyz's last result (see health.go).
+	ready readyCache
 }
 
 // New returns a Main for cfg; Run starts it.
