@@ -230,6 +230,16 @@ func TestCallsCommandsListReplayAndEndThroughTheRunningServer(t *testing.T) {
 			ListRooms(context.Background(), &lkproto.ListRoomsRequest{Names: []string{j.LiveKitRoom}})
 		return err == nil && len(rooms.GetRooms()) == 0 && room.ConnectionState() == lksdk.ConnectionStateDisconnected
 	})
+	// An order for the call that just ended changes nothing, also once
+	// another call runs in the room.
+	stale, _ := livekit.OperatorToken(calltest.APIKey, calltest.APISecret, j.LiveKitRoom, time.Minute)
+	e.join(bob, "general", "phone")
+	if st := e.post(stale, "/api/admin/rooms/general/call/end", nil, nil); st != 409 {
+		t.Errorf("operator end of an ended call: %d, want 409", st)
+	}
+	if st := e.post(bob, "/api/rooms/general/call/leave", map[string]string{"device_id": "phone"}, nil); st != 200 {
+		t.Fatalf("bob leaves: %d", st)
+	}
 	if _, err := e.run("calls", "end", "general"); err == nil || !strings.Contains(err.Error(), "no running call") {
 		t.Fatalf("calls end of an ended call: %v", err)
 	}
