@@ -153,7 +153,7 @@ func TestWebhookChaosNeverDropsAConnectedDeviceAndConverges(t *testing.T) {
 		return true
 	})
 	for callID, key := range ch.keys {
-		if calltest.FileContains(t, env.Config.Database.Path, mustKey(t, key)) {
+		if env.KeyOnDisk(mustKey(t, key)) {
 			t.Errorf("the key of ended call %s is still in the database, WAL or shm file", callID)
 		}
 	}

@@ -41,7 +41,7 @@ func TestEndForAllIsForTheCreatorAndRoomAdmins(t *testing.T) {
 			return r.ConnectionState() == lksdk.ConnectionStateDisconnected
 		})
 	}
-	if calltest.FileContains(t, env.Config.Database.Path, mustKey(t, jc.E2EEKey)) {
+	if env.KeyOnDisk(mustKey(t, jc.E2EEKey)) {
 		t.Fatal("key of a call ended for all is still on disk")
 	}
 	if st, code := alice.Post("/api/rooms/general/call/end", nil); st != 409 || code != chatto.ENOCALL {

@@ -117,8 +117,7 @@ func TestCallLifecycleEndToEnd(t *testing.T) {
 
 	// The key is on disk while the call runs, which also proves the
 	// search below can find it.
-	db := env.Config.Database.Path
-	if !calltest.FileContains(t, db, key) {
+	if !env.KeyOnDisk(key) {
 		t.Fatal("active call's key not found in the database files; the shred check below would prove nothing")
 	}
 
@@ -131,7 +130,7 @@ func TestCallLifecycleEndToEnd(t *testing.T) {
 	ra.Disconnect()
 	calltest.Eventually(t, wait, "call ended", func() bool { return alice.Call("general") == nil })
 
-	if calltest.FileContains(t, db, key) {
+	if env.KeyOnDisk(key) {
 		t.Fatal("ended call's key bytes are still in the database, WAL or shm file")
 	}
 	calltest.Eventually(t, wait, "start and end notices", func() bool {
@@ -314,7 +313,7 @@ func TestRestartEndsCallThatEmptiedWhileDown(t *testing.T) {
 	env.StartServer()
 
 	calltest.Eventually(t, wait, "call ended after restart", func() bool { return alice.Call("general") == nil })
-	if calltest.FileContains(t, env.Config.Database.Path, key) {
+	if env.KeyOnDisk(key) {
 		t.Fatal("key of a call ended by reconcile is still on disk")
 	}
 	calltest.Eventually(t, wait, "end notice", func() bool {

@@ -27,7 +27,6 @@ func keyOf(t *testing.T, c *calltest.Client, room, device string) (int, *chatto.
 // replaced with a newer session of itself keeps the key.
 func TestKeyRotatesWhenSomeoneLeavesACallThatGoesOn(t *testing.T) {
 	env := calltest.Start(t)
-	db := env.Config.Database.Path
 	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol")
 	ja := alice.Join("general", "a")
 	ra := calltest.Connect(t, ja)
@@ -42,7 +41,7 @@ func TestKeyRotatesWhenSomeoneLeavesACallThatGoesOn(t *testing.T) {
 		t.Fatalf("joiners of a new call got key indexes %d and %d (same key: %v), want 0 and one key", ja.E2EEKeyIndex, jc.E2EEKeyIndex, jc.E2EEKey == ja.E2EEKey)
 	}
 	first := mustKey(t, ja.E2EEKey)
-	if !calltest.FileContains(t, db, first) {
+	if !env.KeyOnDisk(first) {
 		t.Fatal("the call's key is not on disk; the shred check below would prove nothing")
 	}
 	aliceEvents, bobEvents, carolEvents := calltest.Stream(t, env, alice), calltest.Stream(t, env, bob), calltest.Stream(t, env, carol)
@@ -66,11 +65,11 @@ func TestKeyRotatesWhenSomeoneLeavesACallThatGoesOn(t *testing.T) {
 	if st, code := carol.Post("/api/rooms/general/call/key", map[string]string{"device_id": "c"}); st != 404 || code != chatto.ENOTINCALL {
 		t.Fatalf("carol, who left, asked for the new key: %d %s, want 404 %s", st, code, chatto.ENOTINCALL)
 	}
-	if calltest.FileContains(t, db, first) {
+	if env.KeyOnDisk(first) {
 		t.Fatal("the rotated-out key is still in the database, WAL or shm file")
 	}
 	second := mustKey(t, ka.E2EEKey)
-	if !calltest.FileContains(t, db, second) {
+	if !env.KeyOnDisk(second) {
 		t.Fatal("the new key is not on disk; a restart would lose it")
 	}
 	if v := alice.Call("general"); v == nil || v.KeyIndex != 1 {
@@ -115,7 +114,7 @@ func TestKeyRotatesWhenSomeoneLeavesACallThatGoesOn(t *testing.T) {
 	if ev.KeyIndex != 2 || k2.E2EEKeyIndex != 2 || bytes.Equal(mustKey(t, k2.E2EEKey), second) {
 		t.Fatalf("after carol's phone dropped off: event index %d, key index %d", ev.KeyIndex, k2.E2EEKeyIndex)
 	}
-	if calltest.FileContains(t, db, second) {
+	if env.KeyOnDisk(second) {
 		t.Fatal("the key carol's phone held is still in the database files")
 	}
 

@@ -458,17 +458,11 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	}
 	b.Outbox = append(b.Outbox, s.outboxItems(ctx, b.Events)...)
 	evs, err := s.store.Append(ctx, b)
-	if err != nil && evs == nil {
+	if err != nil {
 		return nil, fmt.Errorf("chatto: record call events: %w", err)
 	}
 	s.outgoing.queued(len(b.Outbox))
 	s.metrics.facts(evs)
-	if err != nil {
-		// Committed, but the WAL checkpoint after a shred failed; the
-		// next shred retries it. Say so loudly without failing the
-		// request, because the facts are durable.
-		s.log.ErrorContext(ctx, "key shred checkpoint incomplete", "err", err)
-	}
 	s.mu.Lock()
 	for _, e := range evs {
 		s.proj.Apply(e)

@@ -52,7 +52,7 @@ func TestReconnectWithTheSameIdentityKeepsTheCall(t *testing.T) {
 	if second.ConnectionState() == lksdk.ConnectionStateDisconnected {
 		t.Fatal("the new session was kicked")
 	}
-	if !calltest.FileContains(t, env.Config.Database.Path, mustKey(t, j.E2EEKey)) {
+	if !env.KeyOnDisk(mustKey(t, j.E2EEKey)) {
 		t.Fatal("the live call's key is gone from the database")
 	}
 	if v := alice.Call("general"); v == nil || v.ID != j.CallID {

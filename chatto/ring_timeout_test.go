@@ -120,7 +120,7 @@ func TestRingThatExpiredWhileTheServerWasDownEndsMissedOnceWithItsNotice(t *test
 	if missed != 1 {
 		t.Fatalf("%d missed-call notices, want 1", missed)
 	}
-	if calltest.FileContains(t, env.Config.Database.Path, mustKey(t, ja.E2EEKey)) {
+	if env.KeyOnDisk(mustKey(t, ja.E2EEKey)) {
 		t.Fatal("the missed call's key is still on disk")
 	}
 }

@@ -162,7 +162,7 @@ func TestDeclineEndsTheDirectCallAsDeclinedOrBusy(t *testing.T) {
 				t.Fatalf("ended notice = %+v", n)
 			}
 			key := mustKey(t, ja.E2EEKey)
-			if calltest.FileContains(t, env.Config.Database.Path, key) {
+			if env.KeyOnDisk(key) {
 				t.Fatal("key of the declined call is still on disk")
 			}
 			// The caller's device is taken out of LiveKit with the room.

@@ -183,7 +183,7 @@ func TestAFlappingDeviceNeverEndsTheCallAndConverges(t *testing.T) {
 			if countKind(callLog(t, env, callID), eventlog.CallEnded, "") != 0 {
 				t.Fatal("the call ended while the device was connected")
 			}
-			if !calltest.FileContains(t, env.Config.Database.Path, mustKey(t, j.E2EEKey)) {
+			if !env.KeyOnDisk(mustKey(t, j.E2EEKey)) {
 				t.Fatal("the live call's key is gone")
 			}
 			lk, err := roomService(env).ListParticipants(t.Context(), listReq(j.LiveKitRoom))

@@ -44,6 +44,10 @@ type Store struct {
 	shreds  atomic.Uint64
 	covered atomic.Uint64
 	ckMu    sync.Mutex
+	// shredWake tells the shredder goroutine a shred was committed;
+	// shredderDone closes when it has stopped (Close).
+	shredWake    chan struct{}
+	shredderDone chan struct{}
 
 	// queue feeds Append's batches to the writer goroutine (group
 	// commit); closeMu and closed keep Append from sending on it after
@@ -80,8 +84,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
 	}
-	s := &Store{db: db, insert: insert, queue: make(chan *appendReq, maxGroup), writerDone: make(chan struct{})}
+	s := &Store{db: db, insert: insert, queue: make(chan *appendReq, maxGroup), writerDone: make(chan struct{}),
+		shredWake: make(chan struct{}, 1), shredderDone: make(chan struct{})}
 	go s.writer()
+	go s.shredder()
 	// A crash between a shred's commit and its checkpoint leaves the key
 	// in old WAL frames, and the owed checkpoint was only remembered in
 	// memory: finish it now. If another process holds a snapshot, the
@@ -131,13 +137,20 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the database.
 func (s *Store) Close() error {
 	s.closeMu.Lock()
-	if !s.closed {
+	first := !s.closed
+	if first {
 		s.closed = true
 		close(s.queue)
 	}
 	s.closeMu.Unlock()
 	<-s.writerDone
-	return errors.Join(s.insert.Close(), s.db.Close())
+	if first {
+		close(s.shredWake) // the writer, its only sender, has stopped
+	}
+	<-s.shredderDone
+	// The last shreds leave the WAL before the file is closed.
+	werr := s.WaitShreds(context.Background())
+	return errors.Join(werr, s.insert.Close(), s.db.Close())
 }
 
 // Ping checks that the database answers.
@@ -186,9 +199,9 @@ type CallKey struct {
 // transaction (group commit): one writer goroutine takes whatever is
 // queued, gives each batch a savepoint so a failing one is rolled back
 // alone, commits once, and answers each caller only after that commit.
-// Batches are written in the order they were appended. A returned error
-// with events means the facts are committed but the checkpoint of a shred
-// failed (CheckpointIfDue retries it).
+// Batches are written in the order they were appended. A shred or key
+// rotation returns once committed; its checkpoint follows moments later
+// (see shredder, WaitShreds).
 func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	req := &appendReq{ctx: ctx, b: b, done: make(chan appendRes, 1)}
 	s.closeMu.RLock()
@@ -314,15 +327,41 @@ func (s *Store) commitGroup(group []*appendReq) {
 		shredded = shredded || (res[i].err == nil && (r.b.ShredKey != "" || r.b.RotateKey != nil))
 	}
 	if shredded {
-		if err := s.flushShred(ctx, s.shreds.Add(1)); err != nil {
-			for i, r := range group {
-				if res[i].err == nil && (r.b.ShredKey != "" || r.b.RotateKey != nil) {
-					res[i].err = err
-				}
-			}
+		// The key's row is gone (zeroed) in the committed state; its old
+		// bytes stay in earlier WAL frames until the shredder's checkpoint,
+		// which no caller waits for.
+		s.shreds.Add(1)
+		select {
+		case s.shredWake <- struct{}{}:
+		default:
 		}
 	}
 	answer()
+}
+
+// shredDelay is how long the shredder lets shreds gather before one
+// checkpoint takes all of their keys out of the WAL.
+const shredDelay = 5 * time.Millisecond
+
+// shredder checkpoints after shreds, a few milliseconds after the first
+// of a burst, so a key of an ended call (or a rotated-out key) leaves
+// every file moments after its commit without any request waiting for
+// the fsync. A failed checkpoint is owed (CheckpointIfDue), and a restart
+// checkpoints before anything else.
+func (s *Store) shredder() {
+	defer close(s.shredderDone)
+	for range s.shredWake {
+		time.Sleep(shredDelay)
+		// An error is remembered in checkpointDue for the timer loop.
+		s.flushShred(context.Background(), s.shreds.Load())
+	}
+}
+
+// WaitShreds returns once every shred committed before the call has left
+// the WAL (running the checkpoint itself if the shredder has not yet),
+// or with the checkpoint's error.
+func (s *Store) WaitShreds(ctx context.Context) error {
+	return s.flushShred(ctx, s.shreds.Load())
 }
 
 // writeBatch writes one batch inside the group's transaction.

@@ -79,6 +79,14 @@ func started(room, call string) Event {
 	return Event{RoomID: room, CallID: call, Kind: CallStarted, UserID: "alice", Source: SourceUser}
 }
 
+// mustWaitShreds waits until every committed shred has left the WAL.
+func mustWaitShreds(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.WaitShreds(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func left(room, call, identity string) Event {
 	return Event{RoomID: room, CallID: call, Kind: ParticipantLeft, Identity: identity, Source: SourceUser, Reason: "left"}
 }
@@ -486,6 +494,7 @@ func TestShreddedKeyLeavesEveryFile(t *testing.T) {
 			}
 
 			mustAppend(t, s, Batch{Events: []Event{ended("r", "c")}, ShredKey: "c"})
+			mustWaitShreds(t, s)
 
 			if got, err := s.Key(ctx, "c"); err != nil || got != nil {
 				t.Fatalf("Key(c) after shredding = %x, %v; want nil", got, err)
@@ -528,6 +537,7 @@ func TestRotatedKeyReplacesTheOldOneInEveryFile(t *testing.T) {
 				t.Fatal("old key not on disk before the rotation; the search below would prove nothing")
 			}
 			mustAppend(t, s, Batch{Events: []Event{left("r", "c", "bob#d")}, RotateKey: &CallKey{CallID: "c", Key: next, Index: 1}})
+			mustWaitShreds(t, s)
 
 			got, err := s.CallKey(ctx, "c")
 			if err != nil || got == nil || !bytes.Equal(got.Key, next) || got.Index != 1 {
@@ -602,9 +612,25 @@ func TestGroupCommitKeepsEachBatchAllOrNothing(t *testing.T) {
 	}
 }
 
+// TestTheShredderTakesKeysOutUnasked: nobody waits for a shred's
+// checkpoint, yet moments after the commit the key is in no file.
+func TestTheShredderTakesKeysOutUnasked(t *testing.T) {
+	s, path := openStore(t)
+	key := randomKey(t)
+	mustAppend(t, s, Batch{Events: []Event{started("r", "c")}, PutKey: &CallKey{CallID: "c", Key: key}})
+	mustAppend(t, s, Batch{Events: []Event{ended("r", "c")}, ShredKey: "c"})
+	deadline := time.Now().Add(2 * time.Second)
+	for bytes.Contains(diskBytes(t, path), key) {
+		if time.Now().After(deadline) {
+			t.Fatal("the shredded key is still on disk 2 s after its commit")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestConcurrentShredsEachLeaveNoTrace: shreds that run at the same time
-// share checkpoints, and still each returns only once its own key is out
-// of every file.
+// share checkpoints, and once WaitShreds returns after its own shred,
+// each key is out of every file.
 func TestConcurrentShredsEachLeaveNoTrace(t *testing.T) {
 	s, path := openStore(t)
 	const n = 24
@@ -620,6 +646,10 @@ func TestConcurrentShredsEachLeaveNoTrace(t *testing.T) {
 		wg.Go(func() {
 			id := fmt.Sprint("c", i)
 			if _, err := s.Append(context.Background(), Batch{Events: []Event{ended(id, id)}, ShredKey: id}); err != nil {
+				errs <- err
+				return
+			}
+			if err := s.WaitShreds(context.Background()); err != nil {
 				errs <- err
 				return
 			}
@@ -662,6 +692,7 @@ func TestShreddingManyKeysKeepsOnlyTheActiveOne(t *testing.T) {
 		}
 		mustAppend(t, s, Batch{Events: []Event{ended(id(i), id(i))}, ShredKey: id(i)})
 	}
+	mustWaitShreds(t, s)
 
 	disk = diskBytes(t, path)
 	for i, k := range keys {
@@ -785,8 +816,11 @@ func TestAFailedShredCheckpointIsRetried(t *testing.T) {
 		t.Fatalf("checkpoint with none owed: %v", err)
 	}
 	evs, err := s.Append(ctx, Batch{Events: []Event{ended("r", "c")}, ShredKey: "c"})
-	if err == nil || len(evs) != 1 {
-		t.Fatalf("shred with a reader holding a snapshot = %v, %v; want the facts committed and a checkpoint error", evs, err)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("shred with a reader holding a snapshot = %v, %v; want the facts committed", evs, err)
+	}
+	if err := s.WaitShreds(ctx); err == nil {
+		t.Fatal("the shred's checkpoint succeeded with a reader holding a snapshot")
 	}
 	if !bytes.Contains(diskBytes(t, path), key) {
 		t.Fatal("the key left the files although the checkpoint failed; this test proves nothing")

@@ -6,6 +6,7 @@ package calltest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"testing"
@@ -47,6 +48,20 @@ func (w testWriter) Write(p []byte) (int, error) {
 	defer func() { recover() }() // logging after the test finished panics
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// KeyOnDisk reports whether any of the server's database files holds
+// key, once every shred committed so far has been checkpointed (the
+// server does that moments after a call ends or its key is rotated; this
+// waits for it instead of racing it).
+func (e *Env) KeyOnDisk(key []byte) bool {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Main.Store().WaitShreds(ctx); err != nil {
+		e.t.Fatalf("wait for shreds: %v", err)
+	}
+	return FileContains(e.t, e.Config.Database.Path, key)
 }
 
 // FileContains reports whether any of the SQLite files of db (the file,

@@ -89,7 +89,7 @@ func TestLeavingRotatesTheKeySoTheOneWhoLeftDecodesNothingNew(t *testing.T) {
 	oldKey, _ := carolGrant["e2ee_key"].(string)
 	env.AddKey(oldKey) // a browser's key: checked for leaks too
 	old := mustDecode(t, oldKey)
-	if !calltest.FileContains(t, env.Config.Database.Path, old) {
+	if !env.KeyOnDisk(old) {
 		t.Fatal("the call's key is not on disk; the shred check below would prove nothing")
 	}
 	mark("three in the call, key 0")
@@ -107,7 +107,7 @@ func TestLeavingRotatesTheKeySoTheOneWhoLeftDecodesNothingNew(t *testing.T) {
 		other := strings.Split(pair[1].Call().Identity, "#")[0]
 		pair[0].Wait(10*time.Second, "audio from "+other, fmt.Sprintf(`(window.__chattoDebug.tiles().find(t => t.identity.startsWith('%s#')) || {}).audioLevel > 0`, other))
 	}
-	if calltest.FileContains(t, env.Config.Database.Path, old) {
+	if env.KeyOnDisk(old) {
 		t.Fatal("the key carol held is still in the database, WAL or shm file")
 	}
 	aliceClient := env.Login("alice")
@@ -115,7 +115,7 @@ func TestLeavingRotatesTheKeySoTheOneWhoLeftDecodesNothingNew(t *testing.T) {
 	if st := aliceClient.Do("POST", "/api/rooms/general/call/key", map[string]string{"device_id": deviceOf(alice)}, &cur); st != 200 || cur.E2EEKeyIndex != 1 {
 		t.Fatalf("alice's device asked for the key: %d, index %d", st, cur.E2EEKeyIndex)
 	}
-	if !calltest.FileContains(t, env.Config.Database.Path, mustDecode(t, cur.E2EEKey)) {
+	if !env.KeyOnDisk(mustDecode(t, cur.E2EEKey)) {
 		t.Fatal("the new key is not on disk: the check for the old one proves nothing")
 	}
 	mark("media flows under key 1, key 0 shredded")
