@@ -20,6 +20,10 @@ var ErrOperatorToken = errors.New("livekit: not a valid operator token")
 // Whoever can sign it can administer that room in LiveKit already, so it
 // gives no power the API secret does not.
 func OperatorToken(apiKey, apiSecret, room string, ttl time.Duration) (string, error) {
+	if ttl <= 0 {
+		// The SDK would read it as "the default", hours.
+		return "", fmt.Errorf("livekit: operator token: lifetime %s is not positive", ttl)
+	}
 	tok, err := auth.NewAccessToken(apiKey, apiSecret).
 		SetIdentity(OperatorIdentity).
 		SetValidFor(ttl).
