@@ -16,6 +16,10 @@ trap 'rm -f "$out"' EXIT
 {
 	go test -run '^$' -bench 'HTTP|Growth' -benchtime "${BENCHTIME:-3000x}" -count "${COUNT:-1}" -timeout 20m ./internal/bench
 	go test -run '^$' -bench 'Boot' -benchtime 3x -count "${COUNT:-1}" -timeout 20m ./internal/bench
+	go test -run '^$' -bench 'Reconcile' -benchtime 5x -count "${COUNT:-1}" -timeout 20m ./internal/bench
+	# One process each, so rss-MB is that benchmark's server alone.
+	go test -run '^$' -bench '^BenchmarkFanout$' -benchtime 10x -count "${COUNT:-1}" -timeout 20m ./internal/bench
+	go test -run '^$' -bench '^BenchmarkFanoutFloor$' -benchtime 10x -count "${COUNT:-1}" -timeout 20m ./internal/bench
 	go test -run '^$' -bench . -benchmem -benchtime 3000x -count "${COUNT:-1}" ./chatto ./eventlog
 	bash scripts/install-chromium.sh >&2
 	go test -run '^$' -bench 'BrowserJoin' -benchtime "${BROWSER_JOINS:-10}x" -count "${COUNT:-1}" -timeout 10m ./internal/web/browsertest

@@ -147,11 +147,3 @@ func BenchmarkBootFloor(b *testing.B) {
 		db.Close()
 	}
 }
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if bootDir != "" {
-		os.RemoveAll(bootDir)
-	}
-	os.Exit(code)
-}

@@ -83,9 +83,9 @@ func table(pairs []bench.Pair, all []bench.Result, command, svgPath string) stri
 	}
 	fmt.Fprintf(&b, "\n| machine | date | commit | command |\n|---|---|---|---|\n| %s, %d CPUs, %s/%s | %s | `%s` | `%s` |\n\n",
 		cpu, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.TrimSpace(string(commit)), command)
-	b.WriteString("| benchmark | product | floor | product ÷ floor | product p50 / p99 | floor p50 / p99 |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| benchmark | product | floor | product ÷ floor | product p50 / p99 | floor p50 / p99 | other metrics (product; floor) |\n|---|---|---|---|---|---|---|\n")
 	for _, p := range pairs {
-		fmt.Fprintf(&b, "| %s | %s | %s | **%.2f×** | %s | %s |\n", p.Name, rate(p.Product, p.Rate), rate(p.Floor, p.Rate), p.Ratio, quantiles(p.Product), quantiles(p.Floor))
+		fmt.Fprintf(&b, "| %s | %s | %s | **%.2f×** | %s | %s | %s |\n", p.Name, rate(p.Product, p.Rate), rate(p.Floor, p.Rate), p.Ratio, quantiles(p.Product), quantiles(p.Floor), others(p))
 	}
 	paired := map[string]bool{}
 	for _, p := range pairs {
@@ -122,6 +122,26 @@ func quantiles(r bench.Result) string {
 		return "—"
 	}
 	return fmt.Sprintf("%s / %s ms", num(p50), num(p99))
+}
+
+// others lists a pair's metrics that the other columns leave out (such
+// as rss-MB), or "—".
+func others(p bench.Pair) string {
+	shown := map[string]bool{p.Rate: true, "ns/op": true, "p50-ms": true, "p99-ms": true}
+	list := func(r bench.Result) string {
+		var ms []string
+		for _, u := range sortedUnits(r) {
+			if !shown[u] {
+				ms = append(ms, fmt.Sprintf("%s %s", num(r.Metrics[u]), u))
+			}
+		}
+		return strings.Join(ms, ", ")
+	}
+	prod, floor := list(p.Product), list(p.Floor)
+	if prod == "" && floor == "" {
+		return "—"
+	}
+	return prod + "; " + floor
 }
 
 func num(v float64) string {
