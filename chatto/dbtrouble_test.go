@@ -177,9 +177,15 @@ func TestAFullDiskRefusesCallChangesWholeAndConvergesWhenSpaceReturns(t *testing
 	if n := countFacts(t, db); n != facts {
 		t.Fatalf("%d facts written on a full disk", n-facts)
 	}
-	if st, raw := alice.Raw("GET", "/healthz", nil); st != 503 || !bytes.Contains(raw, []byte(`"reconcile_error":"event log: `)) {
-		t.Fatalf("healthz on a full disk = %d %s, want 503 naming the event log (not LiveKit) in reconcile_error", st, raw)
+	// Liveness holds (the process serves), with the cause for a signed-in
+	// reader; readiness fails on its database write.
+	if st, raw := alice.Raw("GET", "/healthz", nil); st != 200 || !bytes.Contains(raw, []byte(`"reconcile_error":"event log: `)) {
+		t.Fatalf("healthz on a full disk = %d %s, want 200 naming the event log (not LiveKit) in reconcile_error", st, raw)
 	}
+	calltest.Eventually(t, 5*time.Second, "readyz fails its database check", func() bool {
+		st, raw := alice.Raw("GET", "/readyz", nil)
+		return st == 503 && bytes.Contains(raw, []byte(`"name":"database","ok":false`))
+	})
 	outageLogs := troubleLines(env.Logs()[logged:])
 	if len(outageLogs) != 1 || !strings.Contains(outageLogs[0], "full") {
 		t.Fatalf("the server logged %d warnings and errors while the disk was full, want one that says so:\n%s",

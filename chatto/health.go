@@ -70,3 +70,50 @@ func errorSummary(err error) string {
 	}
 	return msg
 }
+
+// Check is one readiness check: Name is what was checked, Error (for
+// operators only: it may name internal URLs) why it failed.
+type Check struct {
+	Name  string `json:"name"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// The readiness checks the plugin runs.
+const (
+	CheckLiveKit   = "livekit"   // LiveKit's RoomService answers
+	CheckReconcile = "reconcile" // the last successful reconcile is recent
+)
+
+// readyProbeTimeout bounds the LiveKit probe of a readiness check, so a
+// LiveKit that hangs makes the server unready instead of the probe slow.
+const readyProbeTimeout = 2 * time.Second
+
+// ReconcileMaxAge is how old the last successful reconcile may be for the
+// server to be ready: two intervals (one missed pass) and 30 s for a pass
+// over many calls.
+func (c Config) ReconcileMaxAge() time.Duration { return 2*c.ReconcileInterval + 30*time.Second }
+
+// Ready runs the plugin's readiness checks: LiveKit answers a RoomService
+// request now, and the last successful reconcile is at most
+// ReconcileMaxAge old (a server that cannot keep its calls in step with
+// LiveKit should not get new ones).
+func (s *Service) Ready(ctx context.Context) []Check {
+	lk := Check{Name: CheckLiveKit, OK: true}
+	pctx, cancel := context.WithTimeout(ctx, readyProbeTimeout)
+	defer cancel()
+	if err := s.lk.Ping(pctx); err != nil {
+		lk.OK, lk.Error = false, errorSummary(err)
+	}
+	rec := Check{Name: CheckReconcile, OK: true}
+	s.health.mu.Lock()
+	last := s.health.lastOK
+	s.health.mu.Unlock()
+	switch age, bound := time.Since(last), s.cfg.ReconcileMaxAge(); {
+	case last.IsZero():
+		rec.OK, rec.Error = false, "no successful reconcile with LiveKit yet"
+	case age > bound:
+		rec.OK, rec.Error = false, fmt.Sprintf("the last successful reconcile was %s ago (at most %s)", age.Round(time.Second), bound)
+	}
+	return []Check{lk, rec}
+}

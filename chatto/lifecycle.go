@@ -94,7 +94,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		// connection, and so an unreachable LiveKit fails the join now
 		// instead of leaving the user in a call nobody can reach.
 		if err := s.lk.CreateRoom(ctx, s.lk.RoomName(roomID, callID)); err != nil {
-			s.log.Warn("livekit unreachable on call start", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "livekit unreachable on call start", "room", roomID, "err", err)
 			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 		}
 		b.PutKey = key
@@ -333,7 +333,7 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 				return
 			}
 			if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
-				s.log.Debug("remove participant after leave", "room", roomID, "err", err)
+				s.log.DebugContext(ctx, "remove participant after leave", "room", roomID, "err", err)
 			}
 		})
 	}
@@ -462,7 +462,7 @@ func (s *Service) publishKeyRotated(ctx context.Context, call *eventlog.Call, in
 	}
 	ev := KeyRotatedEvent{Type: EventCallKeyRotated, RoomID: call.RoomID, CallID: call.ID, KeyIndex: index}
 	if err := s.host.Publish(context.WithoutCancel(ctx), users, ev); err != nil {
-		s.log.Warn("publish key rotation", "room", call.RoomID, "err", err)
+		s.log.WarnContext(ctx, "publish key rotation", "room", call.RoomID, "err", err)
 	}
 }
 
@@ -486,6 +486,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	}
 	s.recorded()
 	s.outgoing.queued(len(b.Outbox))
+	s.metrics.facts(evs)
 	s.mu.Lock()
 	for _, e := range evs {
 		s.proj.Apply(e)

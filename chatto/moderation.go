@@ -68,7 +68,7 @@ func (s *Service) SetRole(ctx context.Context, c Caller, roomID, identity, role 
 	case errors.Is(err, livekit.ErrParticipantNotFound):
 		// Not connected (yet): its next token carries the role.
 	case err != nil:
-		s.log.Warn("change participant role in livekit", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "change participant role in livekit", "room", roomID, "err", err)
 		return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 	}
 	b := eventlog.Batch{Events: []eventlog.Event{{
@@ -112,10 +112,10 @@ func (s *Service) Mute(ctx context.Context, c Caller, roomID, identity, source s
 	case errors.Is(err, livekit.ErrNoTrack):
 		return Errorf(ENOTRACK, "that participant does not publish a %s track", source)
 	case err != nil:
-		s.log.Warn("mute participant in livekit", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "mute participant in livekit", "room", roomID, "err", err)
 		return Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 	}
-	s.log.Info("participant muted by a room admin", "room", roomID, "call", call.ID, "identity", identity,
+	s.log.InfoContext(ctx, "participant muted by a room admin", "room", roomID, "call", call.ID, "identity", identity,
 		"source", source, "by", c.UserID)
 	return nil
 }
@@ -169,11 +169,11 @@ func (s *Service) disconnect(ctx context.Context, roomID, callID string, identit
 	ctx = context.WithoutCancel(ctx)
 	for _, id := range identities {
 		if err := s.lk.RemoveParticipant(ctx, s.lk.RoomName(roomID, callID), id); err != nil {
-			s.log.Warn("remove participant from livekit", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "remove participant from livekit", "room", roomID, "err", err)
 		}
 		ev := RemovedEvent{Type: EventCallRemoved, RoomID: roomID, CallID: callID, Identity: id, Reason: reason}
 		if err := s.host.Publish(ctx, []string{userID}, ev); err != nil {
-			s.log.Warn("publish call removed", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "publish call removed", "room", roomID, "err", err)
 		}
 	}
 }
@@ -275,10 +275,10 @@ func (s *Service) SetHand(ctx context.Context, c Caller, roomID, deviceID, ident
 func (s *Service) publishView(ctx context.Context, roomID string, v *CallView) {
 	room, err := s.host.Room(ctx, roomID)
 	if err != nil {
-		s.log.Warn("cannot load room members for call update", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "cannot load room members for call update", "room", roomID, "err", err)
 		return
 	}
 	if err := s.host.Publish(ctx, room.Members, CallEvent{Type: EventCallUpdated, RoomID: roomID, Call: v}); err != nil {
-		s.log.Warn("publish call update", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "publish call update", "room", roomID, "err", err)
 	}
 }

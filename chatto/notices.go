@@ -39,7 +39,7 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 		lkRoom := s.lk.RoomName(roomID, ended.ID)
 		s.background(ctx, func(ctx context.Context) {
 			if err := s.lk.DeleteRoom(ctx, lkRoom); err != nil {
-				s.log.Debug("delete livekit room of ended call", "room", roomID, "err", err)
+				s.log.DebugContext(ctx, "delete livekit room of ended call", "room", roomID, "err", err)
 			}
 		})
 	}
@@ -58,7 +58,7 @@ func (s *Service) postNotices(ctx context.Context, evs []eventlog.Event, ended *
 func (s *Service) publishCall(ctx context.Context, roomID string, evs []eventlog.Event, ended *callSummary) {
 	room, err := s.host.Room(ctx, roomID)
 	if err != nil {
-		s.log.Warn("cannot load room members for call update", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "cannot load room members for call update", "room", roomID, "err", err)
 		return
 	}
 	ev := CallEvent{Type: EventCallUpdated, RoomID: roomID, Call: s.View(roomID)}
@@ -69,7 +69,7 @@ func (s *Service) publishCall(ctx context.Context, roomID string, evs []eventlog
 		ev.Type = EventCallStarted
 	}
 	if err := s.host.Publish(ctx, room.Members, ev); err != nil {
-		s.log.Warn("publish call update", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "publish call update", "room", roomID, "err", err)
 	}
 }
 
@@ -98,7 +98,7 @@ func (s *Service) publishRings(ctx context.Context, roomID string, evs []eventlo
 			continue
 		}
 		if err := s.host.Publish(ctx, to, ev); err != nil {
-			s.log.Warn("publish ring", "room", roomID, "kind", e.Kind, "err", err)
+			s.log.WarnContext(ctx, "publish ring", "room", roomID, "kind", e.Kind, "err", err)
 		}
 	}
 }
@@ -187,7 +187,7 @@ const noticeTail = 1000
 func (s *Service) redeliverNotices(ctx context.Context) {
 	evs, err := s.store.RecentBoundaries(ctx, noticeTail)
 	if err != nil {
-		s.log.Warn("cannot read recent calls to redeliver their notices", "err", err)
+		s.log.WarnContext(ctx, "cannot read recent calls to redeliver their notices", "err", err)
 		return
 	}
 	for _, e := range evs {
@@ -204,7 +204,7 @@ func (s *Service) redeliverNotices(ctx context.Context) {
 // timer loop posts it again until it can.
 func (s *Service) notice(ctx context.Context, n Notice) {
 	if err := s.host.PostNotice(ctx, n); err != nil {
-		s.log.Warn("post call notice; retrying", "room", n.RoomID, "kind", n.Kind, "err", err)
+		s.log.WarnContext(ctx, "post call notice; retrying", "room", n.RoomID, "kind", n.Kind, "err", err)
 		s.unposted.add(n)
 	}
 }
@@ -253,7 +253,7 @@ func (u *unposted) take() []Notice {
 func (s *Service) summary(ctx context.Context, callID string) callSummary {
 	evs, err := s.store.CallEvents(ctx, callID)
 	if err != nil {
-		s.log.Warn("cannot read the events of a call", "call", callID, "err", err)
+		s.log.WarnContext(ctx, "cannot read the events of a call", "call", callID, "err", err)
 	}
 	return summarize(evs)
 }

@@ -143,7 +143,7 @@ func (s *Service) outboxItems(ctx context.Context, evs []eventlog.Event) []event
 		}
 		payload, err := json.Marshal(hook)
 		if err != nil {
-			s.log.Error("cannot encode an outgoing webhook", "type", hook.Type, "call", e.CallID, "err", err)
+			s.log.ErrorContext(ctx, "cannot encode an outgoing webhook", "type", hook.Type, "call", e.CallID, "err", err)
 			continue
 		}
 		// One id for the fact on every endpoint, so a receiver behind two
@@ -213,7 +213,7 @@ func (s *Service) endingSummary(ctx context.Context, end eventlog.Event, before 
 	if err != nil {
 		// The facts are about to be appended to the same database, so
 		// this is rare; the webhook then says only what the batch knows.
-		s.log.Warn("cannot read a call's events for its call.ended webhook", "call", end.CallID, "err", err)
+		s.log.WarnContext(ctx, "cannot read a call's events for its call.ended webhook", "call", end.CallID, "err", err)
 	}
 	for _, e := range before {
 		if e.CallID == end.CallID {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,6 +72,15 @@ func (p *Plugin) Health(ctx context.Context) Health {
 	return p.svc.Health(ctx)
 }
 
+// Ready runs the plugin's readiness checks (see Service.Ready); none when
+// calls are disabled.
+func (p *Plugin) Ready(ctx context.Context) []Check {
+	if p.svc == nil {
+		return nil
+	}
+	return p.svc.Ready(ctx)
+}
+
 // ClientConfig tells the web client whether to show call controls.
 type ClientConfig struct {
 	Enabled    bool   `json:"enabled"`
@@ -109,6 +119,7 @@ func (p *Plugin) Mount(e *echo.Echo) {
 	e.POST("/api/rooms/:room/call/hand", h(p.authed(p.hand)))
 	e.GET("/api/calls/history", h(p.authed(p.userHistory)))
 	e.POST("/webhooks/livekit", h(p.webhook))
+	e.POST("/api/admin/rooms/:room/call/end", h(p.operatorEnd))
 }
 
 func (p *Plugin) clientConfig(c echo.Context) error {
@@ -197,7 +208,9 @@ func (p *Plugin) join(c echo.Context, caller Caller) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	res, err := p.svc.Join(c.Request().Context(), caller, c.Param("room"), JoinRequest{DeviceID: req.DeviceID, Type: req.Type, Role: req.Role})
+	p.svc.metrics.join(err, time.Since(start))
 	if err != nil {
 		return err
 	}
@@ -383,5 +396,8 @@ func (p *Plugin) webhook(c echo.Context) error {
 	if p.svc == nil {
 		return Errorf(EDISABLED, "calls are disabled on this server")
 	}
-	return p.hooks.Handle(c)
+	start := time.Now()
+	err := p.hooks.Handle(c)
+	p.svc.metrics.webhookAnswered(err, time.Since(start))
+	return err
 }

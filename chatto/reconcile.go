@@ -31,7 +31,7 @@ func (s *Service) Run(ctx context.Context) {
 	s.redeliverNotices(ctx)
 	s.expireRings(ctx)
 	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
-		s.log.Warn("startup reconcile failed; calls are kept until LiveKit answers", "err", err)
+		s.log.WarnContext(ctx, "startup reconcile failed; calls are kept until LiveKit answers", "err", err)
 	}
 	reconcile := time.NewTicker(s.cfg.ReconcileInterval)
 	defer reconcile.Stop()
@@ -54,7 +54,7 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case <-reconcile.C:
 			if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil && !storageFull(err) {
-				s.log.Warn("reconcile failed; calls are kept until LiveKit answers", "err", err)
+				s.log.WarnContext(ctx, "reconcile failed; calls are kept until LiveKit answers", "err", err)
 			}
 		case <-s.wake:
 		}
@@ -76,6 +76,7 @@ func (s *Service) Run(ctx context.Context) {
 func (s *Service) Reconcile(ctx context.Context) error {
 	err := s.reconcile(ctx)
 	s.health.record(err)
+	s.metrics.reconciled(err, time.Now())
 	return err
 }
 
@@ -122,7 +123,7 @@ func (s *Service) deleteIfStale(ctx context.Context, name string) error {
 	if err != nil || !ours {
 		return err
 	}
-	s.log.Info("deleting stale livekit room", "room", roomID, "call", callID)
+	s.log.InfoContext(ctx, "deleting stale livekit room", "room", roomID, "call", callID)
 	return s.lk.DeleteRoom(ctx, name)
 }
 
@@ -188,8 +189,9 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 	if err != nil {
 		return err
 	}
+	s.metrics.reconcileRepairs.Add(float64(len(evs)))
 	if len(evs) > 0 {
-		s.log.Info("reconciled call with livekit", "room", roomID, "call", call.ID, "events", len(evs))
+		s.log.InfoContext(ctx, "reconciled call with livekit", "room", roomID, "call", call.ID, "events", len(evs))
 	}
 	s.announce(ctx, roomID, evs)
 	s.removeFromLiveKit(ctx, roomID, call.ID, revoked)

@@ -192,7 +192,7 @@ func (s *Service) Merge(ctx context.Context, c Caller, roomID, intoRoom string) 
 	// their page moves instead of reporting a plain end.
 	moved := MovedEvent{Type: EventCallMoved, CallID: call.ID, FromRoom: roomID, IntoRoom: intoRoom}
 	if err := s.host.Publish(ctx, []string{caller}, moved); err != nil {
-		s.log.Warn("publish call moved", "room", roomID, "err", err)
+		s.log.WarnContext(ctx, "publish call moved", "room", roomID, "err", err)
 	}
 	s.announce(ctx, roomID, evs)
 	return nil
@@ -225,7 +225,7 @@ func (s *Service) expireRings(ctx context.Context) {
 	s.mu.RUnlock()
 	for _, roomID := range rooms {
 		if err := s.expireRoomRings(ctx, roomID, now); err != nil && ctx.Err() == nil && !storageFull(err) {
-			s.log.Warn("cannot record missed rings; retrying", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "cannot record missed rings; retrying", "room", roomID, "err", err)
 		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/livekit"
 )
@@ -26,7 +28,8 @@ const KeySize = 32
 // the log, applies them to the projection and tells the host. Its files:
 // lifecycle.go (join, leave, end), ringing.go (ring, decline, invite,
 // merge, timeouts), notices.go (what the host is told), views.go,
-// history.go, webhook.go, reconcile.go (and the timer loop), health.go.
+// history.go, webhook.go, reconcile.go (and the timer loop), health.go,
+// metrics.go, operator.go, replay.go.
 type Service struct {
 	cfg   Config
 	host  Host
@@ -67,6 +70,10 @@ type Service struct {
 
 	outgoing outgoing // see outgoing.go
 
+	metrics *metrics // see metrics.go
+	// registerer, if set (WithRegisterer), gets the metrics.
+	registerer prometheus.Registerer
+
 	// bg tracks LiveKit clean-ups that run after the request that caused
 	// them has been answered (see background).
 	bg sync.WaitGroup
@@ -100,6 +107,11 @@ type Option func(*Service)
 // clock.
 func WithClock(c Clock) Option { return func(s *Service) { s.clock = c } }
 
+// WithRegisterer registers the plugin's Prometheus metrics on reg (a host
+// serving /metrics passes its registry; without it they are kept but not
+// exported).
+func WithRegisterer(reg prometheus.Registerer) Option { return func(s *Service) { s.registerer = reg } }
+
 // NewService loads the active calls from the log and returns a Service.
 // It does not contact LiveKit; Run does.
 func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Store, log *slog.Logger, opts ...Option) (*Service, error) {
@@ -126,9 +138,15 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		wake:       make(chan struct{}, 1),
 		joins:      joinLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},
 		graceRetry: make(map[string]time.Time),
+		metrics:    newMetrics(),
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.registerer != nil {
+		if err := s.register(s.registerer); err != nil {
+			return nil, fmt.Errorf("chatto: register metrics: %w", err)
+		}
 	}
 	events, err := store.ActiveEvents(ctx)
 	if err != nil {

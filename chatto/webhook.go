@@ -15,15 +15,27 @@ import (
 // are not an active call of ours are ignored. An error means nothing was
 // recorded and LiveKit should retry.
 func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) error {
+	res, err := s.applyWebhook(ctx, ev)
+	if err == nil {
+		s.metrics.webhookApplied(res)
+	}
+	return err
+}
+
+// applyWebhook is HandleWebhook; it also says what the webhook did.
+func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (webhookResult, error) {
 	roomID, callID, ok := s.lk.ParseRoomName(ev.GetRoom().GetName())
 	if !ok {
-		return nil
+		return webhookIgnored, nil
 	}
 	unlock := s.lockRoom(roomID)
 	defer unlock()
 	call := s.call(roomID)
-	if call == nil || call.ID != callID || (ev.GetId() != "" && call.WebhookIDs[ev.GetId()]) {
-		return nil
+	if call == nil || call.ID != callID {
+		return webhookIgnored, nil
+	}
+	if ev.GetId() != "" && call.WebhookIDs[ev.GetId()] {
+		return webhookDuplicate, nil
 	}
 	base := eventlog.Event{RoomID: roomID, CallID: callID, Source: eventlog.SourceLiveKit, LiveKitEventID: ev.GetId()}
 	var b eventlog.Batch
@@ -35,16 +47,16 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 		userID, ok := UserOfIdentity(p.GetIdentity())
 		cur := call.Participants[p.GetIdentity()]
 		if !ok || p.GetSid() == "" || call.LeftSIDs[p.GetSid()] || (cur != nil && cur.SID == p.GetSid()) {
-			return nil
+			return webhookIgnored, nil
 		}
 		if staleSession(cur, p) {
 			// A late join of a session older than the one the device
 			// has (or had before it asked for a new token).
-			return nil
+			return webhookIgnored, nil
 		}
 		member, err := s.host.IsMember(ctx, roomID, userID)
 		if err != nil {
-			return fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
+			return webhookIgnored, fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
 		}
 		e := base
 		e.Identity, e.UserID, e.Name, e.SID, e.SessionStart = p.GetIdentity(), userID, p.GetName(), p.GetSid(), sessionStart(p)
@@ -68,7 +80,7 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 	case webhook.EventParticipantLeft, webhook.EventParticipantConnectionAborted:
 		p := ev.GetParticipant()
 		if p.GetSid() == "" || call.LeftSIDs[p.GetSid()] {
-			return nil
+			return webhookIgnored, nil
 		}
 		// Recorded even when the session is not (or no longer) the
 		// participant's current one: the tombstone stops a late
@@ -110,16 +122,19 @@ func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) e
 			b.Events = append(b.Events, e)
 		}
 	default:
-		return nil
+		return webhookIgnored, nil
 	}
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceLiveKit)
 	if err != nil {
-		return err
+		return webhookIgnored, err
 	}
 	s.announce(ctx, roomID, evs)
 	s.removeFromLiveKit(ctx, roomID, callID, revoked)
 	s.fixRoles(ctx, roomID, callID, fix)
-	return nil
+	if len(evs) == 0 {
+		return webhookIgnored, nil
+	}
+	return webhookApplied, nil
 }
 
 // roleFix is a device whose LiveKit permissions do not match its role.
@@ -133,7 +148,7 @@ type roleFix struct {
 func (s *Service) fixRoles(ctx context.Context, roomID, callID string, fixes []roleFix) {
 	for _, f := range fixes {
 		if err := s.lk.SetListener(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), f.identity, f.listener); err != nil {
-			s.log.Warn("align livekit permissions with the participant's role", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "align livekit permissions with the participant's role", "room", roomID, "err", err)
 		}
 	}
 }
@@ -184,7 +199,7 @@ func roleOf(p *lkproto.ParticipantInfo) string {
 func (s *Service) removeFromLiveKit(ctx context.Context, roomID, callID string, identities []string) {
 	for _, id := range identities {
 		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), id); err != nil {
-			s.log.Warn("remove a non-member from livekit", "room", roomID, "err", err)
+			s.log.WarnContext(ctx, "remove a non-member from livekit", "room", roomID, "err", err)
 		}
 	}
 }

@@ -61,6 +61,9 @@ const (
 	RingInvite = "invite" // someone rang a member into a running call
 	DetailBusy = "busy"   // the rung user was in another call
 	RoomDirect = "direct" // call_started.Detail: the room is a direct room
+	// DetailOperator: call_ended.Detail when an operator ended the call
+	// (chatto calls end) rather than a member.
+	DetailOperator = "operator"
 )
 
 // Reasons a ring stops (ring_stopped.Reason).

@@ -249,6 +249,17 @@ func (c *Client) Rooms(ctx context.Context) (map[string]bool, error) {
 	return out, nil
 }
 
+// Ping asks RoomService for a room that never exists, the cheapest
+// request that proves LiveKit answers and accepts this server's key.
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
+	defer cancel()
+	if _, err := c.rooms.ListRooms(ctx, &lkproto.ListRoomsRequest{Names: []string{c.opt.ServerID + ".ping"}}); err != nil {
+		return fmt.Errorf("livekit: ping: %w", err)
+	}
+	return nil
+}
+
 // Participants lists who is connected to a room, or ErrRoomNotFound.
 // Participants that LiveKit already marks disconnected are left out.
 func (c *Client) Participants(ctx context.Context, room string) ([]*lkproto.ParticipantInfo, error) {

@@ -4,9 +4,11 @@
 //	chatto dev            start a loopback LiveKit, then serve (the quick start; seeds demo users)
 //	chatto serve          serve with the LiveKit configured in chatto.toml / env
 //	chatto livekit-yaml   print the webhook block for livekit.yaml
-//	chatto check-config   load and validate the configuration, then exit
+//	chatto config check   load and validate the configuration, then exit (also: check-config)
 //	chatto users ...      add, change the password of, or remove a user
 //	chatto rooms ...      add a room, list or change its members
+//	chatto calls ...      list the running calls, replay a call's history, end a call
+//	chatto backup <file>  write a consistent copy of the database while it runs
 package main
 
 import (
@@ -31,6 +33,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal a second one stops the process at once, in
+	// case the graceful shutdown hangs.
+	context.AfterFunc(ctx, stop)
 	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if err := c.run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "chatto:", err)
@@ -58,6 +63,16 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	switch cmd {
 	case "users", "rooms":
 		return c.admin(ctx, cmd, args)
+	case "calls":
+		return c.calls(ctx, args)
+	case "backup":
+		return c.backup(ctx, args)
+	case "config":
+		// "config check" is "check-config" under the name other tools use.
+		if len(args) == 0 || args[0] != "check" {
+			return errors.New("chatto config: want \"chatto config check\"")
+		}
+		cmd, args = "check-config", args[1:]
 	}
 	stdout, stderr := c.stdout, c.stderr
 	fs := flag.NewFlagSet("chatto "+cmd, flag.ContinueOnError)
@@ -85,7 +100,7 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	case "dev":
 		return c.dev(ctx, cfg, *lkPort, log)
 	}
-	return fmt.Errorf("unknown command %q (want serve, dev, livekit-yaml, check-config, users or rooms)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, dev, livekit-yaml, config check, users, rooms, calls or backup)", cmd)
 }
 
 func defaultConfigPath() string {
@@ -108,7 +123,7 @@ func (c *cli) serve(ctx context.Context, cfg config.Config, log *slog.Logger, de
 		return err
 	}
 	<-ctx.Done()
-	log.Info("shutting down")
+	log.Info("shutting down: draining event streams and requests in flight", "timeout", server.ShutdownTimeout)
 	return m.Close()
 }
 

@@ -81,13 +81,23 @@ func TestLiveKitYAMLPrintsWebhookBlockWithoutSecret(t *testing.T) {
 	}
 }
 
-func TestCheckConfigLogsWithoutSecret(t *testing.T) {
-	p := writeConfig(t, "[livekit]\nenabled = true\nurl = \"ws://127.0.0.1:7880\"\napi_key = \"k\"\napi_secret = \""+secret+"\"\n")
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"check-config", "-config", p}, &out, &errOut); err != nil {
-		t.Fatal(err)
+func TestConfigCheckLogsWithoutSecret(t *testing.T) {
+	p := writeConfig(t, "[webserver]\nmetrics_token = \"metrics-"+secret+"\"\n[livekit]\nenabled = true\nurl = \"ws://127.0.0.1:7880\"\napi_key = \"k\"\napi_secret = \""+secret+"\"\n")
+	for _, args := range [][]string{{"config", "check"}, {"check-config"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), append(args, "-config", p), &out, &errOut); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !strings.Contains(errOut.String(), "configuration is valid") || strings.Contains(errOut.String(), secret) {
+			t.Fatalf("%v output:\n%s", args, errOut.String())
+		}
 	}
-	if !strings.Contains(errOut.String(), "configuration is valid") || strings.Contains(errOut.String(), secret) {
-		t.Fatalf("check-config output:\n%s", errOut.String())
+	bad := writeConfig(t, "[livekit]\nenabeld = true\n")
+	if err := run(context.Background(), []string{"config", "check", "-config", bad}, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "livekit.enabeld") {
+		t.Fatalf("config check of a bad file: %v", err)
+	}
+	if err := run(context.Background(), []string{"config"}, io.Discard, io.Discard); err == nil {
+		t.Fatal("chatto config without check succeeded")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 	"github.com/kelseyhightower/envconfig"
@@ -51,6 +52,10 @@ type Webserver struct {
 	// per user and in all; one more gets 429 rate_limited.
 	MaxStreamsPerUser int `toml:"max_streams_per_user" split_words:"true"`
 	MaxStreams        int `toml:"max_streams" split_words:"true"`
+	// MetricsToken, if set, lets a scraper that sends it as a bearer
+	// token read /metrics from anywhere; without it (and in any case)
+	// only clients on this machine may. Never logged.
+	MetricsToken string `toml:"metrics_token" split_words:"true"`
 }
 
 // Database is the [database] section.
@@ -89,9 +94,13 @@ var secretKeys = map[string]bool{
 	"livekit.api_secret":         true,
 	"livekit.webhook_api_secret": true,
 	"webhooks.outgoing.secret":   true,
+	"webserver.metrics_token":    true,
 }
 
-const secretEnv = "CHATTO_LIVEKIT_API_SECRET"
+const (
+	secretEnv       = "CHATTO_LIVEKIT_API_SECRET"
+	metricsTokenEnv = "CHATTO_WEBSERVER_METRICS_TOKEN"
+)
 
 // Load returns New overridden by the TOML file at path (none if path is
 // "") and then by CHATTO_* variables from the process environment, with
@@ -230,7 +239,7 @@ func (c *Config) processEnv() error {
 	switch {
 	case err == nil:
 		return c.Webhooks.processOutgoingEnv()
-	case errors.As(err, &pe) && pe.KeyName == secretEnv:
+	case errors.As(err, &pe) && (pe.KeyName == secretEnv || pe.KeyName == metricsTokenEnv):
 		return fmt.Errorf("config: environment variable %s: invalid value (not shown)", pe.KeyName)
 	case errors.As(err, &pe):
 		return fmt.Errorf("config: environment variable %s: cannot use %q as %s: %w",
@@ -287,6 +296,11 @@ func (w Webserver) validateSessions() error {
 		return fmt.Errorf("webserver.max_streams_per_user: %d is smaller than 1", w.MaxStreamsPerUser)
 	case w.MaxStreams < w.MaxStreamsPerUser:
 		return fmt.Errorf("webserver.max_streams: %d is smaller than max_streams_per_user (%d)", w.MaxStreams, w.MaxStreamsPerUser)
+	case w.MetricsToken != "" && (len(w.MetricsToken) < 16 || strings.ContainsFunc(w.MetricsToken, unicode.IsSpace)):
+		// A bearer token that is short is guessable; one with spaces
+		// cannot be sent in an Authorization header. The value is never
+		// shown.
+		return errors.New("webserver.metrics_token: must be at least 16 characters without spaces (e.g. `openssl rand -hex 16`)")
 	}
 	return nil
 }
@@ -360,6 +374,7 @@ func (c Config) LogValue() slog.Value {
 			slog.String("session_max", c.Webserver.SessionMax.String()),
 			slog.Int("max_streams_per_user", c.Webserver.MaxStreamsPerUser),
 			slog.Int("max_streams", c.Webserver.MaxStreams),
+			slog.String("metrics_token", redacted(c.Webserver.MetricsToken)),
 		),
 		slog.Group("database",
 			slog.String("path", c.Database.Path),
@@ -368,4 +383,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Attr{Key: "livekit", Value: lk.LogValue()},
 		slog.Attr{Key: "webhooks", Value: c.Webhooks.LogValue()},
 	)
+}
+
+// redacted shows a secret only as set or not.
+func redacted(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "[redacted]"
 }

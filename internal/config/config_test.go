@@ -116,6 +116,7 @@ var nonDefault = map[string]string{
 	"webserver.session_max":          "168h0m0s",
 	"webserver.max_streams_per_user": "4",
 	"webserver.max_streams":          "100",
+	"webserver.metrics_token":        "scrape-token-0123456789",
 	"database.path":                  "/srv/chatto/chatto.db",
 	"livekit.enabled":                "true",
 	"livekit.url":                    "wss://lk.example.com",
@@ -491,6 +492,14 @@ func TestLoadErrorsNeverShowTheSecret(t *testing.T) {
 		toml:   "[livekit]\napi_sekret = \"" + secret + "\"\n",
 		secret: secret,
 	}, {
+		name:   "metrics token too short",
+		env:    map[string]string{"CHATTO_WEBSERVER_METRICS_TOKEN": "Short-Tok3n"},
+		secret: "Short-Tok3n",
+	}, {
+		name:   "metrics token with a space",
+		toml:   "[webserver]\nmetrics_token = \"TopSecret token that is long\"\n",
+		secret: "TopSecret",
+	}, {
 		name:   "secret in environment, error elsewhere in environment",
 		env:    map[string]string{"CHATTO_LIVEKIT_API_SECRET": secret, "CHATTO_LIVEKIT_TOKEN_TTL": "soon"},
 		secret: secret,
@@ -656,6 +665,7 @@ func TestLogValueListsEveryKeyAndRedactsTheSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.LiveKit.APISecret = secret
+	c.Webserver.MetricsToken = "metrics-" + secret
 
 	for _, h := range []struct {
 		name string

@@ -195,7 +195,7 @@ func (h *Host) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
-				h.log.Warn("reload users and rooms", "err", err)
+				h.log.WarnContext(ctx, "reload users and rooms", "err", err)
 			}
 		}
 	}
@@ -236,7 +236,7 @@ func (h *Host) Refresh(ctx context.Context) error {
 	}
 	h.mu.RUnlock()
 	for _, g := range removed {
-		h.log.Info("member removed from room", "room", g.room, "user", g.user, "by", "admin command")
+		h.log.InfoContext(ctx, "member removed from room", "room", g.room, "user", g.user, "by", "admin command")
 		h.memberGone(ctx, g.room, g.user)
 	}
 	return nil
@@ -254,6 +254,9 @@ func (h *Host) endStreamsOfEndedSessions(ctx context.Context) {
 		}
 	}
 }
+
+// Streams is how many event streams are open.
+func (h *Host) Streams() int { return h.hub.Count() }
 
 // EndStreams ends every realtime stream; clients reconnect elsewhere.
 func (h *Host) EndStreams() { h.hub.Close() }
@@ -390,7 +393,7 @@ func (h *Host) RemoveMember(ctx context.Context, roomID, userID, by string) erro
 	h.userRooms[userID] = slices.DeleteFunc(slices.Clone(h.userRooms[userID]), func(id string) bool { return id == roomID })
 	h.mu.Unlock()
 	h.refreshMu.Unlock()
-	h.log.Info("member removed from room", "room", roomID, "user", userID, "by", by)
+	h.log.InfoContext(ctx, "member removed from room", "room", roomID, "user", userID, "by", by)
 	h.memberGone(ctx, roomID, userID)
 	return nil
 }

@@ -91,6 +91,13 @@ func (h *Hub) Send(userIDs []string, typ string, v any) {
 	}
 }
 
+// Count is how many streams are open.
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.count
+}
+
 // Sessions lists the sessions that have open streams.
 func (h *Hub) Sessions() []string {
 	h.mu.Lock()

@@ -79,7 +79,7 @@ func (h *Host) Login(ctx context.Context, userID, password, addr string) (string
 	// are rare enough, and frequent enough, to keep the table small.
 	if _, err := h.db.ExecContext(ctx, `DELETE FROM sessions WHERE created_ms < ? OR last_seen_ms < ?`,
 		now.Add(-h.opt.sessionMax).UnixMilli(), now.Add(-h.opt.sessionIdle).UnixMilli()); err != nil {
-		h.log.Warn("delete expired sessions", "err", err)
+		h.log.WarnContext(ctx, "delete expired sessions", "err", err)
 	}
 	return token, nil
 }
@@ -96,7 +96,7 @@ func (h *Host) rehash(ctx context.Context, userID string, hash []byte, password 
 		return
 	}
 	if _, err := h.db.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, newHash, userID); err != nil {
-		h.log.Warn("store rehashed password", "user", userID, "err", err)
+		h.log.WarnContext(ctx, "store rehashed password", "user", userID, "err", err)
 	}
 }
 
@@ -166,7 +166,7 @@ func (h *Host) session(r *http.Request) (*session, error) {
 		h.sessMu.Unlock()
 		h.hub.EndSession(th)
 		if _, err := h.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, th); err != nil {
-			h.log.Warn("delete expired session", "err", err)
+			h.log.WarnContext(ctx, "delete expired session", "err", err)
 		}
 		return nil, chatto.Errorf(chatto.EUNAUTHORIZED, "session expired; sign in again")
 	}
@@ -178,7 +178,7 @@ func (h *Host) session(r *http.Request) (*session, error) {
 	h.sessMu.Unlock()
 	if write {
 		if _, err := h.db.ExecContext(ctx, `UPDATE sessions SET last_seen_ms = ? WHERE token_hash = ?`, now.UnixMilli(), th); err != nil {
-			h.log.Warn("record session activity", "err", err)
+			h.log.WarnContext(ctx, "record session activity", "err", err)
 		}
 	}
 	return s, nil

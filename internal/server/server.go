@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
@@ -38,6 +39,8 @@ type Main struct {
 	// to sign in fast).
 	BcryptCost int
 
+	// log is Log with each request's id added (see accesslog.go).
+	log    *slog.Logger
 	store  *eventlog.Store
 	host   *host.Host
 	plugin *chatto.Plugin
@@ -49,6 +52,10 @@ type Main struct {
 
 	// outgoing delivers the outbox's webhooks.
 	outgoing *outgoing.Worker
+	// registry holds the metrics /metrics serves (see metrics.go).
+	registry *prometheus.Registry
+	// ready is /readyz's last result (see health.go).
+	ready readyCache
 }
 
 // New returns a Main for cfg; Run starts it.
@@ -67,6 +74,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 	cfg := m.Config
+	// Every line logged while serving a request carries its id.
+	m.log = slog.New(requestIDHandler{m.Log.Handler()})
 	if dir := filepath.Dir(cfg.Database.Path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("server: create database directory: %w", err)
@@ -86,26 +95,29 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.BcryptCost != 0 {
 		hostOpts = append(hostOpts, host.WithBcryptCost(m.BcryptCost))
 	}
-	if m.host, err = host.Open(ctx, cfg.Database.Path, m.Log, hostOpts...); err != nil {
+	if m.host, err = host.Open(ctx, cfg.Database.Path, m.log, hostOpts...); err != nil {
 		return err
 	}
-	var opts []chatto.Option
+	if m.registry, err = m.newRegistry(); err != nil {
+		return fmt.Errorf("server: metrics: %w", err)
+	}
+	opts := []chatto.Option{chatto.WithRegisterer(m.registry)}
 	if m.Clock != nil {
 		opts = append(opts, chatto.WithClock(m.Clock))
 	}
 	// The worker runs even without receivers: /healthz reports the outbox,
 	// and deliveries queued under an earlier configuration wait in it.
 	hooks, endpoints := outgoingOptions(cfg.Webhooks)
-	if m.outgoing, err = outgoing.New(m.store, hooks, m.Log); err != nil {
+	if m.outgoing, err = outgoing.New(m.store, hooks, m.log); err != nil {
 		return fmt.Errorf("server: webhooks: %w", err)
 	}
 	opts = append(opts, chatto.WithOutgoing(endpoints, m.outgoing.Notify))
-	if m.plugin, err = chatto.New(ctx, cfg.LiveKit, m.host, m.store, m.Log, opts...); err != nil {
+	if m.plugin, err = chatto.New(ctx, cfg.LiveKit, m.host, m.store, m.log, opts...); err != nil {
 		return err
 	}
 	m.host.OnMemberRemoved(func(ctx context.Context, roomID, userID string) {
 		if err := m.plugin.MemberRemoved(ctx, roomID, userID); err != nil {
-			m.Log.Error("take a removed member out of the call", "room", roomID, "err", err)
+			m.log.ErrorContext(ctx, "take a removed member out of the call", "room", roomID, "err", err)
 		}
 	})
 
@@ -120,17 +132,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	e.Use(sameOrigin)
+	e.Use(m.accessLog, sameOrigin)
 	// Echo's own errors (unknown route, wrong method) answer in the same
 	// shape as everything else.
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if !c.Response().Committed {
-			chatto.WriteError(c, m.Log, err)
+			chatto.WriteError(c, m.log, err)
 		}
 	}
 	m.plugin.Mount(e)
 	m.host.Mount(e)
 	e.GET("/healthz", m.healthz)
+	e.GET("/readyz", m.readyz)
+	e.GET("/metrics", m.metricsHandler())
 	web.Mount(e)
 	m.echo = e
 
@@ -150,7 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() {
 		defer m.wg.Done()
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.Log.Error("http server stopped", "err", err)
+			m.log.Error("http server stopped", "err", err)
 		}
 	}()
 	go func() {
@@ -165,9 +179,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer m.wg.Done()
 		m.host.Run(runCtx)
 	}()
-	m.Log.Info("chatto listening", "addr", m.ln.Addr().String(), "url", cfg.Webserver.URL, "calls", cfg.LiveKit.Enabled)
+	m.log.Info("chatto listening", "addr", m.ln.Addr().String(), "url", cfg.Webserver.URL, "calls", cfg.LiveKit.Enabled)
 	if n, err := m.host.UserCount(ctx); err == nil && n == 0 {
-		m.Log.Warn("there are no users yet; add one with: chatto users add <id> --name <name>")
+		m.log.Warn("there are no users yet; add one with: chatto users add <id> --name <name>")
 	}
 	return nil
 }
@@ -210,56 +224,39 @@ func (m *Main) Outgoing() *outgoing.Worker { return m.outgoing }
 // Host returns the embedded host.
 func (m *Main) Host() *host.Host { return m.host }
 
-func (m *Main) healthz(c echo.Context) error {
-	ctx := c.Request().Context()
-	h := m.plugin.Health(ctx)
-	body := map[string]any{"ok": h.OK, "calls": h}
-	if err := m.host.Ping(ctx); err != nil {
-		body["ok"] = false
-	}
-	if st, err := m.outgoing.Stats(ctx); err != nil {
-		m.Log.Warn("healthz: cannot count outgoing webhooks", "err", err)
-		body["ok"] = false
-		body["webhooks"] = map[string]string{"error": "cannot read the outbox"}
-	} else {
-		// Dead letters do not make the server unhealthy: they are
-		// receivers' failures, listed for an operator.
-		body["webhooks"] = st
-	}
-	status := http.StatusOK
-	if body["ok"] == false {
-		status = http.StatusServiceUnavailable
-	}
-	if _, err := m.host.Caller(c.Request()); err != nil {
-		// Anonymous probes (load balancers) learn up or down, not
-		// LiveKit's URLs, error texts or how many calls run.
-		return c.JSON(status, map[string]any{"ok": body["ok"]})
-	}
-	return c.JSON(status, body)
-}
+// ShutdownTimeout is how long Close waits for requests in flight before
+// it cuts their connections.
+const ShutdownTimeout = 10 * time.Second
 
-// Close stops serving and closes everything, gathering every error.
+// Close shuts the server down gracefully, gathering every error. It stops
+// taking connections and ends the event streams, each after it has
+// written what was queued for it (clients reconnect and refetch), and
+// waits up to ShutdownTimeout for requests in flight: a join or webhook
+// that is answered has committed its facts, so none is lost. Then it
+// stops the background loops (reconcile, timers, outgoing webhooks) and
+// closes the database.
 func (m *Main) Close() error {
+	start := time.Now()
 	var errs []error
-	if m.cancel != nil {
-		m.cancel()
-	}
 	if m.host != nil {
 		// End the event streams so Shutdown does not wait on them.
 		m.host.EndStreams()
 	}
 	if m.srv != nil {
-		// Give in-flight requests a grace window, then cut the rest off:
-		// every request is safe to retry (LiveKit retries webhooks that
-		// got no answer), so a slow one must not hold up a restart.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Past the grace window the rest are cut off: every request is
+		// safe to retry (LiveKit retries webhooks that got no answer), so
+		// a slow one must not hold up a restart.
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		if err := m.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
-			m.Log.Warn("requests still running after 10s; closing their connections")
+			m.log.Warn("requests still running after the shutdown timeout; closing their connections", "timeout", ShutdownTimeout)
 			errs = append(errs, m.srv.Close())
 		} else {
 			errs = append(errs, err)
 		}
 		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
 	}
 	m.wg.Wait()
 	if m.host != nil {
@@ -268,5 +265,9 @@ func (m *Main) Close() error {
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if m.srv != nil {
+		m.log.Info("stopped: requests drained, database closed", "took", time.Since(start).Round(time.Millisecond), "err", err)
+	}
+	return err
 }
