@@ -359,6 +359,13 @@ func (s *Service) End(ctx context.Context, c Caller, roomID string) error {
 	if call.StartedBy != c.UserID && !admin {
 		return Errorf(ENOTALLOWED, "only the person who started the call or a room admin can end it for everyone")
 	}
+	return s.record(ctx, roomID, endForAll(call, eventlog.Event{UserID: c.UserID, Name: c.Name}))
+}
+
+// endForAll is the batch that ends call for everyone: its rings stop,
+// call_ended (by whom, from by) with the outcome an unanswered call gets
+// (cancelled) or an answered one (completed), and the key's shred.
+func endForAll(call *eventlog.Call, by eventlog.Event) eventlog.Batch {
 	var b eventlog.Batch
 	for _, r := range call.SortedRings() {
 		b.Events = append(b.Events, ringStopped(call, r, eventlog.RingCancelled, eventlog.SourceUser))
@@ -367,12 +374,11 @@ func (s *Service) End(ctx context.Context, c Caller, roomID string) error {
 	if call.Ringing() {
 		outcome = eventlog.OutcomeCancelled
 	}
-	b.Events = append(b.Events, eventlog.Event{
-		RoomID: roomID, CallID: call.ID, Kind: eventlog.CallEnded, Source: eventlog.SourceUser,
-		UserID: c.UserID, Name: c.Name, Reason: eventlog.ReasonEnded, Outcome: outcome,
-	})
+	by.RoomID, by.CallID, by.Kind, by.Source = call.RoomID, call.ID, eventlog.CallEnded, eventlog.SourceUser
+	by.Reason, by.Outcome = eventlog.ReasonEnded, outcome
+	b.Events = append(b.Events, by)
 	b.ShredKey = call.ID
-	return s.record(ctx, roomID, b)
+	return b
 }
 
 // commitSettled appends b and whatever it implies: if b leaves the call

@@ -34,20 +34,7 @@ func (s *Service) EndCall(ctx context.Context, roomID, callID string) error {
 	if call.ID != callID {
 		return Errorf(ENOCALL, "the room's call is not the one named (it ended; another may have started)")
 	}
-	var b eventlog.Batch
-	for _, r := range call.SortedRings() {
-		b.Events = append(b.Events, ringStopped(call, r, eventlog.RingCancelled, eventlog.SourceUser))
-	}
-	outcome := eventlog.OutcomeCompleted
-	if call.Ringing() {
-		outcome = eventlog.OutcomeCancelled
-	}
-	b.Events = append(b.Events, eventlog.Event{
-		RoomID: roomID, CallID: call.ID, Kind: eventlog.CallEnded, Source: eventlog.SourceUser,
-		Reason: eventlog.ReasonEnded, Detail: eventlog.DetailOperator, Outcome: outcome,
-	})
-	b.ShredKey = call.ID
-	if err := s.record(ctx, roomID, b); err != nil {
+	if err := s.record(ctx, roomID, endForAll(call, eventlog.Event{Detail: eventlog.DetailOperator})); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "call ended by an operator", "room", roomID, "call", callID)

@@ -68,7 +68,13 @@ func BenchmarkBrowserJoin(b *testing.B) {
 
 func BenchmarkBrowserJoinFloor(b *testing.B) {
 	env, _, key := aliceInACall(b)
-	floor := httptest.NewServer(http.FileServer(http.Dir("testdata/floor")))
+	files := http.NewServeMux()
+	files.Handle("/", http.FileServer(http.Dir("testdata/floor")))
+	// The same E2EE worker the product serves.
+	files.HandleFunc("/livekit-client.e2ee.worker.mjs", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, "../static/livekit-client.e2ee.worker.mjs")
+	})
+	floor := httptest.NewServer(files)
 	b.Cleanup(floor.Close)
 	v := env.Service().View("general")
 	lkRoom := livekit.RoomName(env.Service().ServerID(), "general", v.ID)

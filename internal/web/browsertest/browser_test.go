@@ -318,12 +318,25 @@ func (p *Page) Click(sel string) {
 		if (r.width === 0 || r.height === 0 || box() !== before) return null;
 		const x = r.left + r.width / 2, y = r.top + r.height / 2;
 		const hit = document.elementFromPoint(x, y);
-		return hit && (hit === el || el.contains(hit)) ? [x, y] : null;
+		if (!hit || (hit !== el && !el.contains(hit))) return null;
+		// Note whether the click reaches this element, and if not what
+		// it reached instead.
+		window.__clickLanded = null;
+		const seen = (e) => { window.__clickLanded = el.contains(e.target) ? 'yes' : (e.target.outerHTML || String(e.target)).slice(0, 300); };
+		document.addEventListener('click', seen, { capture: true, once: true });
+		return [x, y];
 	})(`+strconv.Quote(sel)+`)`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil || len(at) != 2 {
 		p.fail("click %s: no stable, enabled, unobscured element: %v", sel, err)
 	}
 	p.do(5*time.Second, "click "+sel, chromedp.MouseClickXY(at[0], at[1]))
+	// A click that misses is a failure here, with what it hit, rather
+	// than a later wait that times out for no visible reason.
+	var landed string
+	p.Eval(`window.__clickLanded === null ? 'no click event at all' : window.__clickLanded`, &landed)
+	if landed != "yes" {
+		p.fail("click %s at (%.0f, %.0f) did not reach it: %s", sel, at[0], at[1], landed)
+	}
 }
 
 // Key types keys into the focused element, as a keyboard would.

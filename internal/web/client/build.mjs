@@ -55,7 +55,7 @@ if (process.argv[3]) {
     charset: 'utf8',
     logLevel: 'warning',
   });
-  await copyFile(join(here, 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.mjs'),
-    join(floor, 'livekit-client.e2ee.worker.mjs'));
+  // The worker is the product's (internal/web/static); the benchmark
+  // serves it from there.
   await copyFile(join(here, 'bench/floor.html'), join(floor, 'floor.html'));
 }
