@@ -38,7 +38,8 @@ func (s *Service) Run(ctx context.Context) {
 	overdue := false
 	for {
 		stop := func() bool { return false }
-		if next := s.nextDeadline(); !next.IsZero() {
+		next := s.nextDeadline()
+		if !next.IsZero() {
 			wait := next.Sub(s.clock.Now())
 			if wait <= 0 && overdue {
 				// The last pass could not settle a deadline (the database
@@ -48,6 +49,7 @@ func (s *Service) Run(ctx context.Context) {
 			overdue = wait <= 0
 			stop = s.clock.AfterFunc(wait, s.kick)
 		}
+		woke := false
 		select {
 		case <-ctx.Done():
 			stop()
@@ -57,10 +59,16 @@ func (s *Service) Run(ctx context.Context) {
 				s.log.WarnContext(ctx, "reconcile failed; calls are kept until LiveKit answers", "err", err)
 			}
 		case <-s.wake:
+			woke = true
 		}
 		stop()
-		s.expireRings(ctx)
-		s.expirePending(ctx)
+		// Most wakes announce a new deadline, which lies ahead: unless the
+		// earliest deadline known has come, nothing is due, and the passes
+		// over every call wait for the timer (or the reconcile tick).
+		if !woke || overdue || s.due(next) {
+			s.expireRings(ctx)
+			s.expirePending(ctx)
+		}
 		if err := s.store.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
 			s.checkpointFailed(err)
 		} else if err == nil {
@@ -68,6 +76,15 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		s.repostNotices(ctx)
 	}
+}
+
+// due reports whether a deadline has come: next, the earliest known
+// before the wait, or (none known then) the earliest now.
+func (s *Service) due(next time.Time) bool {
+	if next.IsZero() {
+		next = s.nextDeadline()
+	}
+	return !next.IsZero() && !s.clock.Now().Before(next)
 }
 
 // Reconcile compares every active call with LiveKit and records what the

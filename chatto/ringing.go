@@ -265,7 +265,7 @@ func (s *Service) nextDeadline() time.Time {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, c := range s.proj.Calls() {
+	s.proj.EachCall(func(c *eventlog.Call) {
 		for _, r := range c.Rings {
 			consider(r.Deadline)
 		}
@@ -278,6 +278,6 @@ func (s *Service) nextDeadline() time.Time {
 				consider(at)
 			}
 		}
-	}
+	})
 	return next
 }

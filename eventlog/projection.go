@@ -290,6 +290,14 @@ func (c *Call) Clone() *Call {
 // Call returns the active call in a room, or nil.
 func (p *Projection) Call(roomID string) *Call { return p.calls[roomID] }
 
+// EachCall calls fn for every active call, in no particular order (for
+// passes that need no order: cheaper than Calls).
+func (p *Projection) EachCall(fn func(*Call)) {
+	for _, c := range p.calls {
+		fn(c)
+	}
+}
+
 // Calls returns every active call, ordered by room id.
 func (p *Projection) Calls() []*Call {
 	out := make([]*Call, 0, len(p.calls))
