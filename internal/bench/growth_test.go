@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chattocalls/chatto/chatto"
+	"github.com/chattocalls/chatto/internal/calltest"
 )
 
 // BenchmarkGrowth is BenchmarkJoinHTTP's cycle at 16 callers while 1, 100
@@ -22,15 +23,8 @@ func BenchmarkGrowth(b *testing.B) {
 	for _, calls := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("calls=%d", calls), func(b *testing.B) {
 			env, cs := joinEnv(b, callers)
-			h := env.Main.Host()
-			ctx := context.Background()
-			if err := h.AddUser(ctx, "crowd", "Crowd", benchPassword); err != nil {
-				b.Fatal(err)
-			}
-			token, err := h.Login(ctx, "crowd", benchPassword, "127.0.0.1")
-			if err != nil {
-				b.Fatal(err)
-			}
+			h, ctx := env.Main.Host(), context.Background()
+			token := crowdUser(b, env)
 			client := httpClient()
 			for i := range calls {
 				room := fmt.Sprintf("crowd-%04d", i)
@@ -65,4 +59,19 @@ func rssMB(b *testing.B) float64 {
 	}
 	b.Fatal("no VmRSS in /proc/self/status")
 	return 0
+}
+
+// crowdUser adds the user "crowd", who holds the many calls a benchmark
+// runs beside the measured ones, and returns a session token for it.
+func crowdUser(b *testing.B, env *calltest.Env) string {
+	b.Helper()
+	ctx := context.Background()
+	if err := env.Main.Host().AddUser(ctx, "crowd", "Crowd", benchPassword); err != nil {
+		b.Fatal(err)
+	}
+	token, err := env.Main.Host().Login(ctx, "crowd", benchPassword, "127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return token
 }

@@ -35,15 +35,8 @@ func reconcileEnv(b *testing.B) *calltest.Env {
 		// LiveKit closes a room nobody joined after its empty timeout.
 		lk.EmptyTimeout = time.Hour
 	})
-	h := env.Main.Host()
-	ctx := context.Background()
-	if err := h.AddUser(ctx, "crowd", "Crowd", benchPassword); err != nil {
-		b.Fatal(err)
-	}
-	token, err := h.Login(ctx, "crowd", benchPassword, "127.0.0.1")
-	if err != nil {
-		b.Fatal(err)
-	}
+	h, ctx := env.Main.Host(), context.Background()
+	token := crowdUser(b, env)
 	client := httpClient()
 	var wg sync.WaitGroup
 	errs := make(chan error, reconcileCalls)
