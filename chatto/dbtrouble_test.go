@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -527,16 +526,7 @@ func (h *refusingHost) has(id string) bool {
 // restart: the timer loop posts it again until the host takes it, once.
 func TestANoticeTheHostRefusesIsPostedAgainUntilItLands(t *testing.T) {
 	ctx := context.Background()
-	lk := httptest.NewServer(fakeRoomService{})
-	t.Cleanup(lk.Close)
-	store, err := eventlog.Open(ctx, filepath.Join(t.TempDir(), "chatto.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	cfg := chatto.NewConfig()
-	cfg.Enabled, cfg.APIKey, cfg.APISecret = true, fuzzKey, fuzzSecret
-	cfg.URL = "ws" + strings.TrimPrefix(lk.URL, "http")
+	cfg, store := fakeLiveKitStore(t)
 	cfg.ReconcileInterval = time.Second // the timer loop wakes every second
 	host := &refusingHost{timeline: map[string]chatto.Notice{}}
 	host.refuse.Store(true)

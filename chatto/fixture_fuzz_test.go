@@ -43,13 +43,13 @@ type fuzzPlugin struct {
 	cfg    chatto.Config
 }
 
-// newFuzzPlugin builds the plugin over a fresh store in tb's temp dir.
-func newFuzzPlugin(tb testing.TB) *fuzzPlugin {
+// fakeLiveKitStore opens a fresh store in tb's temp dir and a config for
+// the plugin against a fake RoomService (no real LiveKit).
+func fakeLiveKitStore(tb testing.TB) (chatto.Config, *eventlog.Store) {
 	tb.Helper()
-	ctx := context.Background()
 	lk := httptest.NewServer(fakeRoomService{})
 	tb.Cleanup(lk.Close)
-	store, err := eventlog.Open(ctx, filepath.Join(tb.TempDir(), "chatto.db"))
+	store, err := eventlog.Open(context.Background(), filepath.Join(tb.TempDir(), "chatto.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -57,6 +57,14 @@ func newFuzzPlugin(tb testing.TB) *fuzzPlugin {
 	cfg := chatto.NewConfig()
 	cfg.Enabled, cfg.APIKey, cfg.APISecret = true, fuzzKey, fuzzSecret
 	cfg.URL = "ws" + strings.TrimPrefix(lk.URL, "http")
+	return cfg, store
+}
+
+// newFuzzPlugin builds the plugin over a fresh store in tb's temp dir.
+func newFuzzPlugin(tb testing.TB) *fuzzPlugin {
+	tb.Helper()
+	ctx := context.Background()
+	cfg, store := fakeLiveKitStore(tb)
 	// The smallest limit Validate accepts, so inputs reach 413 cheaply.
 	cfg.WebhookMaxBytes = 1024
 	// Every input may start a call as alice; the join limit is tested on

@@ -407,7 +407,7 @@ func (s *Service) commitSettled(ctx context.Context, call *eventlog.Call, b even
 			LiveKitEventID: last.LiveKitEventID, Reason: eventlog.ReasonLastLeft, Outcome: outcome,
 		})
 		b.ShredKey = call.ID
-	} else if gone := departed(call, after); len(gone) > 0 {
+	} else if someoneLeft(call, after) {
 		// The call goes on without devices that held its key: the rest
 		// get a new one, and the old one is shredded with this commit.
 		s.mu.RLock()
@@ -425,17 +425,16 @@ func (s *Service) commitSettled(ctx context.Context, call *eventlog.Call, b even
 	return evs, err
 }
 
-// departed lists the devices in before that are not in after, leaving
-// out one that LiveKit replaced by a newer session of itself (the same
-// device, still holding the key).
-func departed(before, after *eventlog.Call) []string {
-	var gone []string
+// someoneLeft reports whether a device in before is not in after. One
+// that LiveKit replaced by a newer session of itself is still in after
+// (the same device, still holding the key).
+func someoneLeft(before, after *eventlog.Call) bool {
 	for id := range before.Participants {
 		if after.Participants[id] == nil {
-			gone = append(gone, id)
+			return true
 		}
 	}
-	return gone
+	return false
 }
 
 // newKey makes a fresh random key for a call.

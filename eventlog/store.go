@@ -266,6 +266,8 @@ func (s *Store) commitGroup(group []*appendReq) {
 			r.done <- res[i]
 		}
 	}
+	// failAll fails every batch not failed already (their events were
+	// never committed) with err, and answers all.
 	failAll := func(err error) {
 		for i := range res {
 			if res[i].err == nil {
@@ -311,13 +313,7 @@ func (s *Store) commitGroup(group []*appendReq) {
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		err = fmt.Errorf("eventlog: commit: %w", err)
-		for i := range res {
-			if res[i].err == nil {
-				res[i] = appendRes{err: err}
-			}
-		}
-		answer()
+		failAll(fmt.Errorf("eventlog: commit: %w", err))
 		return
 	}
 	if !single {
