@@ -90,10 +90,11 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	if call == nil {
 		callID = newCallID()
 		key = newKey(callID, 0)
-		// Create the LiveKit room first so its limits apply from the first
-		// connection, and so an unreachable LiveKit fails the join now
-		// instead of leaving the user in a call nobody can reach.
-		if err := s.lk.CreateRoom(ctx, s.lk.RoomName(roomID, callID)); err != nil {
+		// LiveKit creates the call's room, with the limits the token
+		// carries, when the first device connects. An unreachable LiveKit
+		// fails the join now instead of leaving the user in a call nobody
+		// can reach.
+		if err := s.lk.Reachable(ctx); err != nil {
 			s.log.WarnContext(ctx, "livekit unreachable on call start", "room", roomID, "err", err)
 			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
 		}
@@ -135,9 +136,6 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	}
 	evs, err := s.commit(ctx, b)
 	if err != nil {
-		if call == nil {
-			s.dropRoom(ctx, roomID, callID)
-		}
 		return nil, err
 	}
 	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
@@ -149,18 +147,6 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	return res, nil
 }
 
-// dropRoom deletes the LiveKit room made for a call whose start the log
-// refused: no call owns it (reconcile leaves rooms of calls not in the
-// log alone) and nobody holds a token for it.
-func (s *Service) dropRoom(ctx context.Context, roomID, callID string) {
-	if err := s.lk.DeleteRoom(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID)); err != nil {
-		s.log.Warn("delete the livekit room of a call that was not recorded", "room", roomID, "err", err)
-	}
-}
-
-// roleFor is the role a joining device gets: its current one if it is in
-// the call, else the one an admin gave its user in this call, else what
-// it asked for if that is listener, else the configured default.
 func (s *Service) roleFor(call *eventlog.Call, identity, userID, asked string) string {
 	if call != nil {
 		if p := call.Participants[identity]; p != nil {

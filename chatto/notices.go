@@ -31,11 +31,16 @@ func (s *Service) announce(ctx context.Context, roomID string, evs []eventlog.Ev
 	// before the call it belongs to is reported ended.
 	s.publishRings(ctx, roomID, evs)
 	s.publishCall(ctx, roomID, evs, ended)
-	if ended != nil {
+	if ended != nil && ended.liveKitSaw {
 		// Nobody should linger in the LiveKit room of a call whose key is
 		// gone; deleting it also frees LiveKit's resources at once. The
 		// room's name is the call's own, so a call starting meanwhile is
 		// not affected, and nothing waits for it under the room lock.
+		// LiveKit makes the room when the first device connects, so a
+		// call LiveKit never reported anyone in most likely has none; if
+		// a device connected just before the end, its participant_joined
+		// finds the call ended and deletes the room then
+		// (deleteLateRoom).
 		lkRoom := s.lk.RoomName(roomID, ended.ID)
 		s.background(ctx, func(ctx context.Context) {
 			if err := s.lk.DeleteRoom(ctx, lkRoom); err != nil {
@@ -255,7 +260,9 @@ func (s *Service) summary(ctx context.Context, callID string) callSummary {
 	if err != nil {
 		s.log.WarnContext(ctx, "cannot read the events of a call", "call", callID, "err", err)
 	}
-	return summarize(evs)
+	sum := summarize(evs)
+	sum.liveKitSaw = sum.liveKitSaw || err != nil
+	return sum
 }
 
 // callSummary is an ended (or running) call as history and notices show
@@ -270,6 +277,9 @@ type callSummary struct {
 	// Rung are the users rung, in order of first ring.
 	Participants, Rung []string
 	names              map[string]string
+	// liveKitSaw says LiveKit reported a device of the call (a webhook or
+	// a reconcile found one), so its LiveKit room may exist.
+	liveKitSaw bool
 }
 
 // summarize folds a call's events, in log order, into its summary.
@@ -279,6 +289,9 @@ func summarize(evs []eventlog.Event) callSummary {
 	for _, e := range evs {
 		if e.UserID != "" && e.Name != "" {
 			c.names[e.UserID] = e.Name
+		}
+		if e.SID != "" || e.Source == eventlog.SourceLiveKit {
+			c.liveKitSaw = true
 		}
 		switch e.Kind {
 		case eventlog.CallStarted:

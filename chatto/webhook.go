@@ -32,6 +32,7 @@ func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (w
 	defer unlock()
 	call := s.call(roomID)
 	if call == nil || call.ID != callID {
+		s.deleteLateRoom(ctx, ev)
 		return webhookIgnored, nil
 	}
 	if ev.GetId() != "" && call.WebhookIDs[ev.GetId()] {
@@ -162,6 +163,22 @@ func sessionStart(p *lkproto.ParticipantInfo) time.Time {
 		return time.Unix(sec, 0)
 	}
 	return time.Time{}
+}
+
+// deleteLateRoom deletes, after the answer, the LiveKit room a device
+// made by connecting to a call that is not running: one that ended before
+// its participant_joined arrived, or one whose stale token outlived it.
+// Only a room whose call is in this server's log goes (deleteIfStale).
+func (s *Service) deleteLateRoom(ctx context.Context, ev *lkproto.WebhookEvent) {
+	if ev.GetEvent() != webhook.EventParticipantJoined && ev.GetEvent() != webhook.EventRoomStarted {
+		return
+	}
+	name := ev.GetRoom().GetName()
+	s.background(ctx, func(ctx context.Context) {
+		if err := s.deleteIfStale(ctx, name); err != nil {
+			s.log.DebugContext(ctx, "delete the livekit room of a call that is not running", "room", name, "err", err)
+		}
+	})
 }
 
 // staleSession reports whether p is a session of cur's device that is

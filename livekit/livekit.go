@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/livekit/protocol/auth"
@@ -47,18 +48,23 @@ type Options struct {
 	APIKey      string
 	APISecret   string
 	TokenTTL    time.Duration
-	// Room settings applied when a call's LiveKit room is created.
+	// Room settings every token carries, so LiveKit applies them to a
+	// call's room whenever a participant's connection creates it.
 	MaxParticipants  int
 	EmptyTimeout     time.Duration
 	DepartureTimeout time.Duration
 	// CallTimeout bounds each RoomService request.
 	CallTimeout time.Duration
+	// Fresh is how long a successful ping vouches for LiveKit to
+	// Reachable (default 250ms).
+	Fresh time.Duration
 }
 
 // Client mints tokens and talks to RoomService.
 type Client struct {
 	opt   Options
 	rooms *lksdk.RoomServiceClient
+	reach reachability
 }
 
 // New returns a Client. It does not contact LiveKit.
@@ -66,7 +72,22 @@ func New(opt Options) *Client {
 	if opt.CallTimeout == 0 {
 		opt.CallTimeout = 5 * time.Second
 	}
+	if opt.Fresh == 0 {
+		opt.Fresh = 250 * time.Millisecond
+	}
 	return &Client{opt: opt, rooms: lksdk.NewRoomServiceClient(opt.InternalURL, opt.APIKey, opt.APISecret)}
+}
+
+// roomConfig is in every token: LiveKit creates a call's room with these
+// limits when the first participant connects, and again, with the same
+// limits, if a crashed LiveKit comes back without it. (A fresh value per
+// token: a protobuf message is not for sharing between goroutines.)
+func (c *Client) roomConfig() *lkproto.RoomConfiguration {
+	return &lkproto.RoomConfiguration{
+		MaxParticipants:  uint32(c.opt.MaxParticipants),
+		EmptyTimeout:     uint32(c.opt.EmptyTimeout / time.Second),
+		DepartureTimeout: uint32(c.opt.DepartureTimeout / time.Second),
+	}
 }
 
 // RoomName is the LiveKit room of a call of this server.
@@ -108,7 +129,8 @@ func (c *Client) Token(req TokenRequest) (string, time.Time, error) {
 		SetName(req.Name).
 		SetMetadata(req.Metadata).
 		SetValidFor(c.opt.TokenTTL).
-		SetVideoGrant(grant(req.Room, req.Listener))
+		SetVideoGrant(grant(req.Room, req.Listener)).
+		SetRoomConfig(c.roomConfig())
 	jwt, err := at.ToJWT()
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("livekit: sign token: %w", err)
@@ -192,23 +214,6 @@ func (c *Client) MuteSource(ctx context.Context, room, identity string, source l
 	return nil
 }
 
-// CreateRoom creates a call's room with the configured limits. Creating a
-// room that exists is not an error in LiveKit.
-func (c *Client) CreateRoom(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, c.opt.CallTimeout)
-	defer cancel()
-	_, err := c.rooms.CreateRoom(ctx, &lkproto.CreateRoomRequest{
-		Name:             name,
-		MaxParticipants:  uint32(c.opt.MaxParticipants),
-		EmptyTimeout:     uint32(c.opt.EmptyTimeout / time.Second),
-		DepartureTimeout: uint32(c.opt.DepartureTimeout / time.Second),
-	})
-	if err != nil {
-		return fmt.Errorf("livekit: create room %s: %w", name, err)
-	}
-	return nil
-}
-
 // DeleteRoom removes a room and disconnects anyone still in it. A room
 // that is already gone is not an error.
 func (c *Client) DeleteRoom(ctx context.Context, name string) error {
@@ -258,6 +263,61 @@ func (c *Client) Ping(ctx context.Context) error {
 		return fmt.Errorf("livekit: ping: %w", err)
 	}
 	return nil
+}
+
+// Reachable reports whether LiveKit answers, for a call about to start:
+// a ping that succeeded within Fresh vouches for it, and callers that
+// come while a ping is out share its answer, so a burst of call starts
+// costs LiveKit one ping. A failure is never reused: the next caller
+// asks again.
+func (c *Client) Reachable(ctx context.Context) error {
+	return c.reach.check(ctx, c.opt.Fresh, c.Ping)
+}
+
+// reachability is Reachable's memory: when LiveKit last answered, and the
+// ping in flight, if any.
+type reachability struct {
+	mu       sync.Mutex
+	okAt     time.Time
+	inflight *pingCall
+}
+
+// pingCall is one ping; done closes once err is set.
+type pingCall struct {
+	done chan struct{}
+	err  error
+}
+
+func (r *reachability) check(ctx context.Context, fresh time.Duration, ping func(context.Context) error) error {
+	r.mu.Lock()
+	if !r.okAt.IsZero() && time.Since(r.okAt) < fresh {
+		r.mu.Unlock()
+		return nil
+	}
+	p := r.inflight
+	if p == nil {
+		p = &pingCall{done: make(chan struct{})}
+		r.inflight = p
+		// The ping belongs to everyone waiting on it, so it does not end
+		// with the context of the caller who happened to start it.
+		go func() {
+			p.err = ping(context.WithoutCancel(ctx))
+			r.mu.Lock()
+			if p.err == nil {
+				r.okAt = time.Now()
+			}
+			r.inflight = nil
+			r.mu.Unlock()
+			close(p.done)
+		}()
+	}
+	r.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Participants lists who is connected to a room, or ErrRoomNotFound.

@@ -15,17 +15,19 @@ import (
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/internal/calltest"
 	"github.com/chattocalls/chatto/internal/config"
+	"github.com/chattocalls/chatto/livekit"
 )
 
 // reconcileCalls is how many calls are active while one reconcile runs.
 const reconcileCalls = 1000
 
 // reconcileEnv starts the product with reconcileCalls active calls, one
-// per room, each started by a join over the API (which creates its
-// LiveKit room). Nobody connects to LiveKit: each call has one device
-// holding a token, inside a join grace longer than the benchmark, so a
-// reconcile finds nothing to change and measures the steady state: the
-// listing, the per-room comparison and the locks.
+// per room, each started by a join over the API, and creates each call's
+// LiveKit room through RoomService, as the first device's connection
+// would. Nobody connects: each call has one device holding a token,
+// inside a join grace longer than the benchmark, so a reconcile finds
+// nothing to change and measures the steady state: the listing, the
+// per-room comparison and the locks.
 func reconcileEnv(b *testing.B) *calltest.Env {
 	env := calltest.Start(b, func(c *config.Config) {
 		lk := &c.LiveKit
@@ -38,6 +40,7 @@ func reconcileEnv(b *testing.B) *calltest.Env {
 	h, ctx := env.Main.Host(), context.Background()
 	token := crowdUser(b, env)
 	client := httpClient()
+	rs := lksdk.NewRoomServiceClient(env.LK.HTTPURL(), calltest.APIKey, calltest.APISecret)
 	var wg sync.WaitGroup
 	errs := make(chan error, reconcileCalls)
 	const workers = 8
@@ -50,6 +53,11 @@ func reconcileEnv(b *testing.B) *calltest.Env {
 					return
 				}
 				if err := post(client, env.BaseURL+"/api/rooms/"+room+"/call/join", token, []byte(`{"device_id":"d"}`)); err != nil {
+					errs <- err
+					return
+				}
+				name := livekit.RoomName(env.Service().ServerID(), room, env.Service().View(room).ID)
+				if _, err := rs.CreateRoom(ctx, &lkproto.CreateRoomRequest{Name: name, EmptyTimeout: uint32(time.Hour / time.Second)}); err != nil {
 					errs <- err
 					return
 				}

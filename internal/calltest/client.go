@@ -118,13 +118,18 @@ func Connect(t testing.TB, j *chatto.JoinResult) *lksdk.Room {
 // Dial is Connect for goroutines other than the test's: it returns the
 // error, and the caller disconnects the room. cb may be nil.
 func Dial(j *chatto.JoinResult, cb *lksdk.RoomCallback) (*lksdk.Room, error) {
+	return DialWithin(j, cb, 15*time.Second)
+}
+
+// DialWithin is Dial giving up after timeout.
+func DialWithin(j *chatto.JoinResult, cb *lksdk.RoomCallback, timeout time.Duration) (*lksdk.Room, error) {
 	// The SDK logs every ICE state change to stdout; tests assert instead.
 	quietSDK.Do(func() { lksdk.SetLogger(protologger.GetDiscardLogger()) })
 	if cb == nil {
 		cb = lksdk.NewRoomCallback()
 	}
 	return lksdk.ConnectToRoomWithToken(j.LiveKitURL, j.Token, cb,
-		lksdk.WithConnectTimeout(15*time.Second),
+		lksdk.WithConnectTimeout(timeout),
 		lksdk.WithDisableRegionDiscovery(),
 		lksdk.WithAutoSubscribe(false),
 	)

@@ -331,16 +331,22 @@ func checkListen(addr string) error {
 	return nil
 }
 
-// LiveKitYAML returns the webhook section an admin pastes into livekit.yaml
-// so that LiveKit posts room events to chatto, signed with the same API key.
-// It holds no secret: LiveKit looks the secret up by key in its own keys
-// section.
+// LiveKitYAML returns the sections an admin pastes into livekit.yaml: the
+// webhook, so that LiveKit posts room events to chatto, signed with the
+// same API key, and room creation on first connection (LiveKit's default,
+// stated because calls need it). It holds no secret: LiveKit looks the
+// secret up by key in its own keys section.
 func (c Config) LiveKitYAML() string {
 	return "webhook:\n" +
 		"  api_key: " + yamlString(cmp.Or(c.LiveKit.WebhookAPIKey, c.LiveKit.APIKey)) + "\n" +
 		"  urls:\n" +
-		"    - " + yamlString(c.LiveKit.WebhookURL) + "\n"
+		"    - " + yamlString(c.LiveKit.WebhookURL) + "\n" +
+		roomYAML
 }
+
+// roomYAML lets a call's first device create its LiveKit room, with the
+// limits its token carries.
+const roomYAML = "room:\n  auto_create: true\n"
 
 // yamlString leaves ordinary keys and URLs bare, as an admin would write
 // them, and double-quotes anything YAML might read as something else. Go's

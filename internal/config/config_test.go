@@ -631,7 +631,9 @@ func TestLiveKitYAML(t *testing.T) {
 		want: "webhook:\n" +
 			"  api_key: devkey\n" +
 			"  urls:\n" +
-			"    - http://127.0.0.1:8080/webhooks/livekit\n",
+			"    - http://127.0.0.1:8080/webhooks/livekit\n" +
+			"room:\n" +
+			"  auto_create: true\n",
 	}, {
 		name: "values YAML would misread are quoted",
 		key:  "#key: odd",
@@ -639,7 +641,9 @@ func TestLiveKitYAML(t *testing.T) {
 		want: "webhook:\n" +
 			"  api_key: \"#key: odd\"\n" +
 			"  urls:\n" +
-			"    - \"\"\n",
+			"    - \"\"\n" +
+			"room:\n" +
+			"  auto_create: true\n",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

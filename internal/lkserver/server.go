@@ -176,6 +176,9 @@ func config(opt Options, port, udpPort int) []byte {
 	b.WriteString("  stun_servers: [\"127.0.0.1:3478\"]\n")
 	b.WriteString("  ips:\n    includes: [127.0.0.1/8]\n")
 	b.WriteString("turn:\n  enabled: false\n")
+	// A call's LiveKit room is made by its first device's connection,
+	// with the limits in the device's token (LiveKit's default, stated).
+	b.WriteString("room:\n  auto_create: true\n")
 	fmt.Fprintf(&b, "keys:\n  %s: %s\n", q(opt.APIKey), q(opt.APISecret))
 	if len(opt.WebhookURLs) > 0 {
 		fmt.Fprintf(&b, "webhook:\n  api_key: %s\n  urls:\n", q(opt.APIKey))

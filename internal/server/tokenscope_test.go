@@ -70,7 +70,7 @@ func checkScope(t *testing.T, j *chatto.JoinResult, listener bool) *auth.ClaimGr
 		"destinationRoom":      vg.DestinationRoom != "",
 		"canUpdateOwnMetadata": vg.GetCanUpdateOwnMetadata(), "canManageAgentSession": vg.GetCanManageAgentSession(),
 		"sip": g.SIP != nil, "agent (grant)": g.Agent != nil, "inference": g.Inference != nil,
-		"observability": g.Observability != nil, "roomConfig": g.RoomConfig != nil, "roomPreset": g.RoomPreset != "",
+		"observability": g.Observability != nil, "roomPreset": g.RoomPreset != "",
 	} {
 		if granted {
 			t.Errorf("token grants %s", name)
@@ -78,6 +78,15 @@ func checkScope(t *testing.T, j *chatto.JoinResult, listener bool) *auth.ClaimGr
 	}
 	if !vg.GetCanSubscribe() {
 		t.Error("token cannot subscribe")
+	}
+	// The room's limits, for LiveKit to apply when this connection creates
+	// the room, and nothing more (no agents, egress, metadata or tags).
+	def := config.New().LiveKit
+	if rc := g.RoomConfig; rc == nil || rc.MaxParticipants != uint32(def.MaxParticipants) ||
+		rc.EmptyTimeout != uint32(def.EmptyTimeout/time.Second) || rc.DepartureTimeout != uint32(def.DepartureTimeout/time.Second) ||
+		rc.Agents != nil || rc.Egress != nil || rc.Metadata != "" || len(rc.Tags) != 0 || rc.Name != "" ||
+		rc.MinPlayoutDelay != 0 || rc.MaxPlayoutDelay != 0 || rc.SyncStreams {
+		t.Errorf("room configuration %v, want exactly the configured limits", rc)
 	}
 	// Publishing: speakers their camera, microphone and screen; listeners
 	// nothing at all (an empty source list would mean "any source").
