@@ -302,6 +302,12 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	if err != nil {
 		return false, err
 	}
+	if len(evs) > 0 && evs[len(evs)-1].Kind == eventlog.CallEnded {
+		// The leave ended the call: its LiveKit room goes with it
+		// (announce), or, if LiveKit never reported anyone in it, when a
+		// device's late connection makes it (deleteLateRoom).
+		return len(kicked) > 0, nil
+	}
 	// The client normally disconnects before calling leave; removing the
 	// identity makes sure a leave from another tab really takes effect.
 	// The leave is a fact already, so the answer does not wait for LiveKit.

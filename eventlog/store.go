@@ -31,8 +31,9 @@ const columns = `seq, at_ms, room_id, call_id, kind, identity, user_id, name, si
 type Store struct {
 	db *sql.DB
 	// insert is prepared once: parsing the statement cost more than
-	// running it.
+	// running it. So are the writer's other statements (prepared).
 	insert *sql.Stmt
+	prepared
 	// checkpointDue is set while a shredded key may still sit in the WAL
 	// because its checkpoint could not complete.
 	checkpointDue atomic.Bool
@@ -84,7 +85,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
 	}
-	s := &Store{db: db, insert: insert, queue: make(chan *appendReq, maxGroup), writerDone: make(chan struct{}),
+	p, err := prepare(ctx, db)
+	if err != nil {
+		insert.Close()
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, insert: insert, prepared: p, queue: make(chan *appendReq, maxGroup), writerDone: make(chan struct{}),
 		shredWake: make(chan struct{}, 1), shredderDone: make(chan struct{})}
 	go s.writer()
 	go s.shredder()
@@ -150,7 +157,47 @@ func (s *Store) Close() error {
 	<-s.shredderDone
 	// The last shreds leave the WAL before the file is closed.
 	werr := s.WaitShreds(context.Background())
-	return errors.Join(werr, s.insert.Close(), s.db.Close())
+	return errors.Join(werr, s.insert.Close(), s.prepared.close(), s.db.Close())
+}
+
+// prepared are the writer's statements besides insert, parsed once at
+// Open: the writer runs each of them several times per group, and the
+// connection is the transaction's while it does, so they cannot be
+// prepared on demand.
+type prepared struct {
+	savepoint, release, rollbackTo *sql.Stmt
+	putKey, deleteKey              *sql.Stmt
+}
+
+func prepare(ctx context.Context, db *sql.DB) (prepared, error) {
+	var p prepared
+	for _, st := range []struct {
+		to *(*sql.Stmt)
+		q  string
+	}{
+		{&p.savepoint, `SAVEPOINT batch`},
+		{&p.release, `RELEASE batch`},
+		{&p.rollbackTo, `ROLLBACK TO batch`},
+		{&p.putKey, `INSERT INTO call_keys (call_id, key, key_index) VALUES (?, ?, ?)`},
+		{&p.deleteKey, `DELETE FROM call_keys WHERE call_id = ?`},
+	} {
+		var err error
+		if *st.to, err = db.PrepareContext(ctx, st.q); err != nil {
+			p.close()
+			return prepared{}, fmt.Errorf("eventlog: prepare %q: %w", st.q, err)
+		}
+	}
+	return p, nil
+}
+
+func (p prepared) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{p.savepoint, p.release, p.rollbackTo, p.putKey, p.deleteKey} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Ping checks that the database answers.
@@ -204,7 +251,11 @@ type CallKey struct {
 // (see shredder, WaitShreds). On a full disk the error is ErrFull and
 // nothing of the batch was written.
 func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
-	req := &appendReq{ctx: ctx, b: b, done: make(chan appendRes, 1)}
+	return s.enqueue(&appendReq{ctx: ctx, b: b, done: make(chan appendRes, 1)})
+}
+
+// enqueue hands req to the writer and waits for its answer.
+func (s *Store) enqueue(req *appendReq) ([]Event, error) {
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
@@ -218,11 +269,24 @@ func (s *Store) Append(ctx context.Context, b Batch) ([]Event, error) {
 	return res.evs, classify(res.err)
 }
 
-// appendReq is one Append waiting for the writer.
+// Write runs fn in the writer's next group transaction, beside the
+// appended batches (a savepoint of its own, like each batch), and returns
+// once that transaction committed: the writes of another component of
+// the same database file (the embedded host's timeline) share the log's
+// commits instead of queueing for the connection with their own. fn's
+// error, or the commit's, is returned, ErrFull on a full disk; either way
+// nothing fn wrote was kept.
+func (s *Store) Write(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	_, err := s.enqueue(&appendReq{ctx: ctx, write: fn, done: make(chan appendRes, 1)})
+	return err
+}
+
+// appendReq is one Append (or Write) waiting for the writer.
 type appendReq struct {
-	ctx  context.Context
-	b    Batch
-	done chan appendRes
+	ctx   context.Context
+	b     Batch
+	write func(context.Context, *sql.Tx) error
+	done  chan appendRes
 }
 
 type appendRes struct {
@@ -286,19 +350,25 @@ func (s *Store) commitGroup(group []*appendReq) {
 	single := len(group) == 1
 	for i, r := range group {
 		if !single {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
+			if _, err := tx.StmtContext(ctx, s.savepoint).ExecContext(ctx); err != nil {
 				failAll(fmt.Errorf("eventlog: savepoint: %w", err))
 				return
 			}
 		}
-		evs, err := s.writeBatch(r.ctx, tx, r.b)
+		var evs []Event
+		var err error
+		if r.write != nil {
+			err = r.write(r.ctx, tx)
+		} else {
+			evs, err = s.writeBatch(r.ctx, tx, r.b)
+		}
 		if err != nil {
 			res[i].err = err
 			if single {
 				answer()
 				return
 			}
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO batch`); rerr != nil {
+			if _, rerr := tx.StmtContext(ctx, s.rollbackTo).ExecContext(ctx); rerr != nil {
 				failAll(fmt.Errorf("eventlog: roll back a failed batch: %w", rerr))
 				return
 			}
@@ -306,7 +376,7 @@ func (s *Store) commitGroup(group []*appendReq) {
 			res[i].evs = evs
 		}
 		if !single {
-			if _, err := tx.ExecContext(ctx, `RELEASE batch`); err != nil {
+			if _, err := tx.StmtContext(ctx, s.release).ExecContext(ctx); err != nil {
 				failAll(fmt.Errorf("eventlog: release savepoint: %w", err))
 				return
 			}
@@ -383,25 +453,25 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, b Batch) ([]Event, e
 		out[i] = e
 	}
 	if k := b.PutKey; k != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO call_keys (call_id, key, key_index) VALUES (?, ?, ?)`, k.CallID, k.Key, k.Index); err != nil {
+		if _, err := tx.StmtContext(ctx, s.putKey).ExecContext(ctx, k.CallID, k.Key, k.Index); err != nil {
 			return nil, fmt.Errorf("eventlog: store key for call %s: %w", k.CallID, err)
 		}
 	}
 	if k := b.RotateKey; k != nil {
 		// Delete, then insert: secure_delete zeroes the old row's bytes.
-		res, err := tx.ExecContext(ctx, `DELETE FROM call_keys WHERE call_id = ?`, k.CallID)
+		res, err := tx.StmtContext(ctx, s.deleteKey).ExecContext(ctx, k.CallID)
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: rotate key of call %s: %w", k.CallID, err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return nil, fmt.Errorf("eventlog: rotate key of call %s: the call has no key", k.CallID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO call_keys (call_id, key, key_index) VALUES (?, ?, ?)`, k.CallID, k.Key, k.Index); err != nil {
+		if _, err := tx.StmtContext(ctx, s.putKey).ExecContext(ctx, k.CallID, k.Key, k.Index); err != nil {
 			return nil, fmt.Errorf("eventlog: rotate key of call %s: %w", k.CallID, err)
 		}
 	}
 	if b.ShredKey != "" {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM call_keys WHERE call_id = ?`, b.ShredKey); err != nil {
+		if _, err := tx.StmtContext(ctx, s.deleteKey).ExecContext(ctx, b.ShredKey); err != nil {
 			return nil, fmt.Errorf("eventlog: shred key for call %s: %w", b.ShredKey, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -609,6 +610,65 @@ func TestGroupCommitKeepsEachBatchAllOrNothing(t *testing.T) {
 	}
 	if s.shared.Load() == 0 {
 		t.Fatal("no batches shared a transaction; the test proves nothing about group commit")
+	}
+}
+
+// TestWritesShareTheGroupCommitAndFailAlone: another component's writes
+// (Write) go into the writer's group transactions beside appended
+// batches; a failing one leaves nothing, and neither the batches nor the
+// other writes of its group lose anything.
+func TestWritesShareTheGroupCommitAndFailAlone(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	if _, err := s.DB().ExecContext(ctx, `CREATE TABLE notes (id TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	s.beforeGroup = func() { time.Sleep(20 * time.Millisecond) }
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprint("w", i)
+			if i%2 == 0 {
+				_, errs[i] = s.Append(ctx, Batch{Events: []Event{started(id, id)}})
+				return
+			}
+			errs[i] = s.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO notes (id) VALUES (?)`, id); err != nil {
+					return err
+				}
+				if i%4 == 3 {
+					return errors.New("refused after writing")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		id := fmt.Sprint("w", i)
+		var notes int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM notes WHERE id = ?`, id).Scan(&notes); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case i%2 == 0:
+			if errs[i] != nil || len(mustCallEvents(t, s, id)) != 1 {
+				t.Errorf("batch %s: err %v", id, errs[i])
+			}
+		case i%4 == 3:
+			if errs[i] == nil || notes != 0 {
+				t.Errorf("failing write %s: err %v, %d rows kept", id, errs[i], notes)
+			}
+		default:
+			if errs[i] != nil || notes != 1 {
+				t.Errorf("write %s: err %v, %d rows", id, errs[i], notes)
+			}
+		}
+	}
+	if s.shared.Load() == 0 {
+		t.Fatal("nothing shared a transaction; the test proves nothing about group commit")
 	}
 }
 

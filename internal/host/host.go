@@ -86,12 +86,23 @@ type options struct {
 	streamsPerUser, streams int
 	// db, if set, is the database handle to use (the event log's).
 	db *sql.DB
+	// write, if set, runs timeline writes in the event log's group
+	// commits (eventlog.Store.Write).
+	write func(context.Context, func(context.Context, *sql.Tx) error) error
 }
 
 // WithDB makes the host use an open handle on the database file (the
 // event log's, eventlog.Store.DB) instead of opening its own, so the two
 // never wait for each other inside SQLite. Close leaves it open.
 func WithDB(db *sql.DB) Option { return func(o *options) { o.db = db } }
+
+// WithWriter makes the host write timeline messages (call notices and
+// texts) through write, which runs them in a transaction it commits (the
+// event log's eventlog.Store.Write, so they share its group commits). The
+// default is a transaction of their own.
+func WithWriter(write func(context.Context, func(context.Context, *sql.Tx) error) error) Option {
+	return func(o *options) { o.write = write }
+}
 
 // WithStreamLimits caps the open event streams per user and in all; one
 // more gets 429 rate_limited.

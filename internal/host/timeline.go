@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -43,22 +44,48 @@ func (h *Host) PostText(ctx context.Context, roomID, userID, text string) (Messa
 }
 
 func (h *Host) insertMessage(ctx context.Context, m Message, notice string) error {
-	res, err := h.db.ExecContext(ctx, `INSERT INTO messages (id, room_id, user_id, kind, body, notice, at_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		m.ID, m.RoomID, m.UserID, m.Kind, m.Body, notice, m.At.UnixMilli())
+	var stored bool
+	err := h.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (id, room_id, user_id, kind, body, notice, at_ms)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			m.ID, m.RoomID, m.UserID, m.Kind, m.Body, notice, m.At.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		stored = n > 0 // none: already stored, a notice re-sent after a retry
+		m.Seq, _ = res.LastInsertId()
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("host: store message in %s: %w", m.RoomID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // already stored: a notice re-sent after a retry
+	if !stored {
+		return nil
 	}
-	m.Seq, _ = res.LastInsertId()
 	members, err := h.members(ctx, m.RoomID)
 	if err != nil {
 		return err
 	}
 	h.hub.Send(members, "message.created", m)
 	return nil
+}
+
+// write runs fn in a committed transaction: the configured writer's, or
+// one of its own.
+func (h *Host) write(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	if h.opt.write != nil {
+		return h.opt.write(ctx, fn)
+	}
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Messages returns the latest limit messages of a room, oldest first.

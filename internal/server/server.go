@@ -86,6 +86,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	hostOpts := []host.Option{
 		host.WithDB(m.store.DB()),
+		host.WithWriter(m.store.Write),
 		host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax),
 		host.WithStreamLimits(cfg.Webserver.MaxStreamsPerUser, cfg.Webserver.MaxStreams),
 	}
