@@ -64,8 +64,21 @@ type Store struct {
 	beforeGroup func()
 }
 
-// Open opens (creating if needed) the database file at path.
+// Open opens (creating if needed) the database file at path and brings
+// its schema up to this build's.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, Migrate)
+}
+
+// OpenCurrent opens the database file at path, whose schema must already
+// be exactly this build's: the admin commands use it on a database a
+// running server may own, which they must neither upgrade under that
+// server nor misread.
+func OpenCurrent(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, CheckSchema)
+}
+
+func open(ctx context.Context, path string, schema func(context.Context, *sql.DB) error) (*Store, error) {
 	db, err := sql.Open("sqlite", DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: open %s: %w", path, err)
@@ -73,9 +86,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	if err := Migrate(ctx, db); err != nil {
+	if err := schema(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("eventlog: migrate %s: %w", path, err)
+		return nil, fmt.Errorf("eventlog: schema of %s: %w", path, err)
 	}
 	insert, err := db.PrepareContext(ctx, `INSERT INTO events
 		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
@@ -115,6 +128,16 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	}
 	_, err = migrate.Apply(ctx, db, "eventlog", ms)
 	return err
+}
+
+// CheckSchema reports whether the log's tables in db are exactly this
+// build's schema, writing nothing (migrate.Check).
+func CheckSchema(ctx context.Context, db *sql.DB) error {
+	ms, err := migrate.Load(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return migrate.Check(ctx, db, "eventlog", ms)
 }
 
 // DSN is the modernc data source name with the house pragmas. secure_delete

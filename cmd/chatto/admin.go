@@ -86,7 +86,13 @@ func (c *cli) admin(ctx context.Context, cmd string, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h, err := host.Open(ctx, cfg.Database.Path, log, c.hostOpts...)
+	opts := c.hostOpts
+	if _, err := os.Stat(cfg.Database.Path); err == nil {
+		// A server may be running on it: never upgrade its schema under
+		// it (a new database, which no server uses yet, is created).
+		opts = append(slices.Clone(opts), host.WithCurrentSchema())
+	}
+	h, err := host.Open(ctx, cfg.Database.Path, log, opts...)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (c *cli) calls(ctx context.Context, args []string) error {
 	if _, err := os.Stat(cfg.Database.Path); err != nil {
 		return fmt.Errorf("%s: no database at %s (database.path): %w", name, cfg.Database.Path, err)
 	}
-	store, err := eventlog.Open(ctx, cfg.Database.Path)
+	store, err := eventlog.OpenCurrent(ctx, cfg.Database.Path)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,9 @@ type options struct {
 	streamsPerUser, streams int
 	// db, if set, is the database handle to use (the event log's).
 	db *sql.DB
+	// checkSchema: refuse a schema that is not this build's instead of
+	// upgrading it.
+	checkSchema bool
 	// write, if set, runs timeline writes in the event log's group
 	// commits (eventlog.Store.Write).
 	write func(context.Context, func(context.Context, *sql.Tx) error) error
@@ -95,6 +98,11 @@ type options struct {
 // event log's, eventlog.Store.DB) instead of opening its own, so the two
 // never wait for each other inside SQLite. Close leaves it open.
 func WithDB(db *sql.DB) Option { return func(o *options) { o.db = db } }
+
+// WithCurrentSchema makes Open refuse a database whose host tables are not
+// exactly this build's schema instead of upgrading it: the admin commands
+// use it on an existing database, which a running server may own.
+func WithCurrentSchema() Option { return func(o *options) { o.checkSchema = true } }
 
 // WithWriter makes the host write timeline messages (call notices and
 // texts) through write, which runs them in a transaction it commits (the
@@ -162,12 +170,14 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 		}
 	}
 	ms, err := migrate.Load(migrations, "migrations")
-	if err == nil {
+	if err == nil && o.checkSchema {
+		err = migrate.Check(ctx, db, "host", ms)
+	} else if err == nil {
 		_, err = migrate.Apply(ctx, db, "host", ms)
 	}
 	if err != nil {
 		closeDB()
-		return nil, fmt.Errorf("host: migrate %s: %w", path, err)
+		return nil, fmt.Errorf("host: schema of %s: %w", path, err)
 	}
 	h := &Host{db: db, hub: NewHub(o.streamsPerUser, o.streams), log: log, opt: o, logins: newLoginLimiter(), sessions: make(map[string]*session)}
 	// A random password, so no input matches it; hashed at the real cost,

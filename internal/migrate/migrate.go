@@ -102,6 +102,42 @@ func Apply(ctx context.Context, db *sql.DB, component string, migrations []Migra
 	return applied, nil
 }
 
+// Check reports whether component's schema in db is exactly this build's:
+// every migration recorded and none this build does not know. It writes
+// nothing, for tools that open a database a running server may own and
+// must neither upgrade it under that server nor misread it.
+func Check(ctx context.Context, db *sql.DB, component string, migrations []Migration) error {
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		return fmt.Errorf("migrate: read %s versions: %w", component, err)
+	}
+	done := map[int]bool{}
+	if tables > 0 {
+		var err error
+		if done, err = recorded(ctx, db, component); err != nil {
+			return err
+		}
+	}
+	known := make(map[int]bool, len(migrations))
+	var missing []string
+	for _, m := range migrations {
+		known[m.Version] = true
+		if !done[m.Version] {
+			missing = append(missing, m.Name)
+		}
+	}
+	for v := range done {
+		if !known[v] {
+			return fmt.Errorf("migrate: %s schema has version %d, which this build does not know; use the release that wrote it", component, v)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("migrate: %s schema lacks %s; start `chatto serve` of this release once (it upgrades the database as it starts), or use the release that wrote it",
+			component, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
 func recorded(ctx context.Context, db *sql.DB, component string) (map[int]bool, error) {
 	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations WHERE component = ?`, component)
 	if err != nil {

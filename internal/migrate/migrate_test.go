@@ -134,3 +134,43 @@ func TestAMigrationMergedBelowAnAppliedOneStillRuns(t *testing.T) {
 		t.Fatalf("table of the late migration is missing: %v", err)
 	}
 }
+
+func TestCheckAcceptsOnlyThisBuildsSchemaAndWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	ms := []Migration{
+		{1, "0001_t.sql", `CREATE TABLE t (v TEXT)`},
+		{2, "0002_u.sql", `CREATE TABLE u (v TEXT)`},
+	}
+	tables := func() int {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := Check(ctx, db, "x", ms); err == nil || !strings.Contains(err.Error(), "0001_t.sql, 0002_u.sql") {
+		t.Fatalf("check of an empty database = %v, want both migrations named as lacking", err)
+	}
+	if n := tables(); n != 0 {
+		t.Fatalf("check created %d tables", n)
+	}
+	if _, err := Apply(ctx, db, "x", ms[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(ctx, db, "x", ms); err == nil || !strings.Contains(err.Error(), "lacks 0002_u.sql;") || !strings.Contains(err.Error(), "chatto serve") {
+		t.Fatalf("check of an older schema = %v, want 0002 named and the way to upgrade", err)
+	}
+	if n := tables(); n != 2 { // t and schema_migrations: nothing applied
+		t.Fatalf("check changed the schema: %d tables", n)
+	}
+	if _, err := Apply(ctx, db, "x", ms); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(ctx, db, "x", ms); err != nil {
+		t.Fatalf("check of the current schema = %v", err)
+	}
+	if err := Check(ctx, db, "x", ms[:1]); err == nil || !strings.Contains(err.Error(), "version 2") {
+		t.Fatalf("check by an older build = %v, want version 2 named", err)
+	}
+}
