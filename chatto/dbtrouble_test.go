@@ -155,6 +155,16 @@ func TestAFullDiskRefusesCallChangesWholeAndConvergesWhenSpaceReturns(t *testing
 	if st, code := dave.Post("/api/rooms/design/call/leave", map[string]string{"device_id": "d"}); st != 503 || code != chatto.ESTORAGEFULL {
 		t.Fatalf("dave's leave, which would end design's call, on a full disk = %d %s; want 503 %s", st, code, chatto.ESTORAGEFULL)
 	}
+	// The host's own writes on the same disk: a message and a sign-in.
+	if st, code := alice.Post("/api/rooms/general/messages", map[string]string{"text": "anyone there?"}); st != 503 || code != chatto.ESTORAGEFULL {
+		t.Fatalf("a message on a full disk = %d %s; want 503 %s", st, code, chatto.ESTORAGEFULL)
+	}
+	anon := &calltest.Client{}
+	*anon = *alice
+	anon.Token = ""
+	if st, code := anon.Post("/api/login", map[string]string{"user": "carol", "password": "demo"}); st != 503 || code != chatto.ESTORAGEFULL {
+		t.Fatalf("a sign-in on a full disk = %d %s; want 503 %s", st, code, chatto.ESTORAGEFULL)
+	}
 	// Keep the disk full while LiveKit retries bob's join, reconcile
 	// tries to record bob and carol (every second), and the timer loop
 	// tries to record carol's missed ring and to settle bob's and carol's
@@ -186,8 +196,8 @@ func TestAFullDiskRefusesCallChangesWholeAndConvergesWhenSpaceReturns(t *testing
 		return st == 503 && bytes.Contains(raw, []byte(`"name":"database","ok":false`))
 	})
 	outageLogs := troubleLines(env.Logs()[logged:])
-	if len(outageLogs) != 1 || !strings.Contains(outageLogs[0], "full") {
-		t.Fatalf("the server logged %d warnings and errors while the disk was full, want one that says so:\n%s",
+	if len(outageLogs) != 2 || !strings.Contains(outageLogs[0], "full") || !strings.Contains(outageLogs[1], "full") {
+		t.Fatalf("the server logged %d warnings and errors while the disk was full, want two that say so (the calls' and the host's):\n%s",
 			len(outageLogs), strings.Join(outageLogs, "\n"))
 	}
 	refusedHooks, _ := webhookAnswers(env, webhook.EventParticipantJoined, "bob#b")
@@ -231,7 +241,7 @@ func TestAFullDiskRefusesCallChangesWholeAndConvergesWhenSpaceReturns(t *testing
 	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
 		t.Fatalf("integrity_check after the disk was full: %q, %v", integrity, err)
 	}
-	if !strings.Contains(env.Logs()[logged:], "accepts writes again") {
+	if !strings.Contains(env.Logs()[logged:], "accepts writes again") || !strings.Contains(env.Logs()[logged:], "accepts the host's writes again") {
 		t.Fatal("the server did not say when the disk took writes again")
 	}
 	t.Logf("disk full for %s: 3 API changes refused with 503, LiveKit's join webhook for bob refused %d times, "+

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/webhooks"
 )
 
@@ -50,6 +51,14 @@ func asDomain(err error) error {
 		return Errorf(ETOOLARGE, "request body too large")
 	case errors.Is(err, webhooks.ErrMalformed):
 		return Errorf(EINVALID, "webhook body is not a LiveKit event")
+	}
+	var de *Error
+	if !errors.As(err, &de) && eventlog.IsFull(err) {
+		// A host write (a message, a sign-in) on the full disk the log
+		// shares: the same answer as a refused call change.
+		e := Errorf(ESTORAGEFULL, "the server cannot save this right now because its storage is full; try again shortly")
+		e.RetryAfter = storageRetryAfter
+		return e
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

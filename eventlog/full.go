@@ -13,6 +13,10 @@ import (
 // returns, the same write succeeds.
 var ErrFull = errors.New("filesystem full")
 
+// IsFull reports whether err, from this package or straight from SQLite
+// on any connection to the file, failed because the disk was full.
+func IsFull(err error) bool { return errors.Is(classify(err), ErrFull) }
+
 // classify marks an error from SQLite with ErrFull when the disk was full,
 // so callers can tell it from a bug. Its text stays the same.
 func classify(err error) error {

@@ -139,12 +139,25 @@ func (w *Worker) Run(ctx context.Context) {
 	inflight := 0
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// Claims that fail keep failing until something outside changes (a
+	// full disk, a lock): say so when it starts and when it ends, not on
+	// every retry.
+	failing := 0
 	for {
 		wait := w.opts.PollInterval
 		if free := w.opts.Concurrency - inflight; free > 0 {
 			items, err := w.store.ClaimOutbox(ctx, time.Now(), w.lease, w.names, free)
-			if err != nil && ctx.Err() == nil {
-				w.log.Warn("cannot claim outgoing webhooks; retrying", "err", err)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				level := slog.LevelDebug
+				if failing == 0 {
+					level = slog.LevelWarn
+				}
+				failing++
+				w.log.Log(ctx, level, "cannot claim outgoing webhooks; retrying every second", "err", err)
+			case err == nil && failing > 0:
+				w.log.Info("claiming outgoing webhooks works again", "failed_claims", failing)
+				failing = 0
 			}
 			for _, it := range items {
 				inflight++

@@ -3,6 +3,7 @@ package outgoing_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -418,4 +419,29 @@ func TestEndpointLogValueRedactsTheSecret(t *testing.T) {
 	if s := buf.String(); strings.Contains(s, "c2VjcmV0") || strings.Contains(s, ":pw@") || !strings.Contains(s, "[redacted]") {
 		t.Fatalf("logged %s", s)
 	}
+}
+
+// A claim that keeps failing (here the database refuses writes) is
+// reported once, not on every retry, and so is its end.
+func TestClaimsThatKeepFailingAreReportedOnce(t *testing.T) {
+	h := newHarness(t)
+	rcv := outgoingtest.NewReceiver(t)
+	h.queue("msg_1", rcv.URL)
+	readOnly := func(on bool) {
+		t.Helper()
+		// The store has one connection, so the pragma holds for every
+		// statement it runs.
+		if _, err := h.store.DB().Exec(fmt.Sprintf(`PRAGMA query_only = %t`, on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readOnly(true)
+	h.start(options(outgoing.Endpoint{URL: rcv.URL, Secret: rcv.Secret}))
+	h.eventually("three failed claims", func() bool { return strings.Count(h.logs.String(), "cannot claim") >= 3 })
+	if n := strings.Count(h.logs.String(), "level=WARN"); n != 1 {
+		t.Fatalf("%d warnings for three failed claims, want 1:\n%s", n, h.logs.String())
+	}
+	readOnly(false)
+	rcv.Wait(wait, "the delivery once claims work", func(all []outgoingtest.Delivery) bool { return len(all) == 1 })
+	h.eventually("the recovery told", func() bool { return strings.Contains(h.logs.String(), "claiming outgoing webhooks works again") })
 }

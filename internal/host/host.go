@@ -68,6 +68,9 @@ type Host struct {
 	// onRemoved is told when a user stops being a member of a room.
 	onRemoved func(ctx context.Context, roomID, userID string)
 
+	// full reports a full disk once per outage (storage.go).
+	full diskFull
+
 	// sessions caches resolved sessions by token hash.
 	sessMu   sync.Mutex
 	sessions map[string]*session

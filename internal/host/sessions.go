@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/chattocalls/chatto/chatto"
+	"github.com/chattocalls/chatto/eventlog"
 )
 
 // session is a signed-in browser or client, cached by token hash.
@@ -71,8 +72,10 @@ func (h *Host) Login(ctx context.Context, userID, password, addr string) (string
 	h.rehash(ctx, userID, hash, password)
 	token := randomToken()
 	ms := now.UnixMilli()
-	if _, err := h.db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_ms, last_seen_ms) VALUES (?, ?, ?, ?)`,
-		hashToken(token), userID, ms, ms); err != nil {
+	_, err = h.db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_ms, last_seen_ms) VALUES (?, ?, ?, ?)`,
+		hashToken(token), userID, ms, ms)
+	h.wrote(ctx, err)
+	if err != nil {
 		return "", fmt.Errorf("host: open session for %s: %w", userID, err)
 	}
 	// Expired sessions are deleted here rather than by a timer: sign-ins
@@ -177,7 +180,9 @@ func (h *Host) session(r *http.Request) (*session, error) {
 	}
 	h.sessMu.Unlock()
 	if write {
-		if _, err := h.db.ExecContext(ctx, `UPDATE sessions SET last_seen_ms = ? WHERE token_hash = ?`, now.UnixMilli(), th); err != nil {
+		_, err := h.db.ExecContext(ctx, `UPDATE sessions SET last_seen_ms = ? WHERE token_hash = ?`, now.UnixMilli(), th)
+		h.wrote(ctx, err)
+		if err != nil && !eventlog.IsFull(err) {
 			h.log.WarnContext(ctx, "record session activity", "err", err)
 		}
 	}

@@ -73,7 +73,8 @@ func (h *Host) insertMessage(ctx context.Context, m Message, notice string) erro
 
 // write runs fn in a committed transaction: the configured writer's, or
 // one of its own.
-func (h *Host) write(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+func (h *Host) write(ctx context.Context, fn func(context.Context, *sql.Tx) error) (err error) {
+	defer func() { h.wrote(ctx, err) }()
 	if h.opt.write != nil {
 		return h.opt.write(ctx, fn)
 	}
