@@ -13,8 +13,9 @@ type Frame struct {
 }
 
 // Hub fans realtime events out to each user's open streams. A stream that
-// cannot keep up loses events rather than slowing everyone down; clients
-// refetch state when they reconnect, so a lost update heals. Each stream
+// cannot keep up is ended rather than slowing everyone down (or silently
+// missing an update): its page reconnects and refetches the state, so the
+// lost update heals. Each stream
 // belongs to a session, so ending a session (logout, expiry, a password
 // change) ends its streams.
 type Hub struct {
@@ -42,11 +43,17 @@ func NewHub(perUser, total int) *Hub {
 	return &Hub{perUser: perUser, total: total, subs: make(map[string]map[*stream]struct{})}
 }
 
+// streamBuffer is how many events may wait for one stream's writer. A
+// stream this far behind is ended (Send). Each waiting slot costs every
+// open stream 40 bytes, so it is kept to what a burst of one change
+// (the call update, its notice and rings) needs several times over.
+const streamBuffer = 16
+
 // Subscribe opens a stream for a user's session (its token hash). The
 // channel closes when the hub or the session ends; call the returned
 // cancel when the stream ends.
 func (h *Hub) Subscribe(userID, session string) (<-chan Frame, func(), error) {
-	s := &stream{session: session, ch: make(chan Frame, 64)}
+	s := &stream{session: session, ch: make(chan Frame, streamBuffer)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -86,6 +93,11 @@ func (h *Hub) Send(userIDs []string, typ string, v any) {
 			select {
 			case s.ch <- f:
 			default:
+				// Too far behind: end it, so its page reconnects and
+				// refetches instead of showing a state that missed this.
+				delete(h.subs[u], s)
+				h.count--
+				close(s.ch)
 			}
 		}
 	}

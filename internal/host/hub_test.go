@@ -2,7 +2,9 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 )
 
 func TestHubCapsStreamsPerUserAndInAll(t *testing.T) {
@@ -32,5 +34,43 @@ func TestHubCapsStreamsPerUserAndInAll(t *testing.T) {
 	h.EndSession("s2") // logout frees its streams too
 	if _, _, err := h.Subscribe("alice", "s7"); err != nil {
 		t.Fatalf("stream after a session ended: %v", err)
+	}
+}
+
+// A stream too far behind is ended, not left to miss updates: its reader
+// gets every event that fitted, then the end, and the others carry on.
+func TestAStreamThatFallsBehindIsEndedAndTheOthersGetEverything(t *testing.T) {
+	h := NewHub(0, 0)
+	slow, cancelSlow, _ := h.Subscribe("alice", "s1")
+	fast, cancelFast, _ := h.Subscribe("alice", "s2")
+	defer cancelSlow()
+	defer cancelFast()
+	for i := range streamBuffer + 1 {
+		h.Send([]string{"alice"}, "n", i)
+		if f := <-fast; string(f.Data) != fmt.Sprint(i) {
+			t.Fatalf("fast stream got %s, want %d", f.Data, i)
+		}
+	}
+	got := 0
+	for ended := false; !ended; {
+		select {
+		case _, ok := <-slow:
+			if ok {
+				got++
+			}
+			ended = !ok
+		case <-time.After(2 * time.Second):
+			t.Fatalf("the slow stream is still open after %d events", got)
+		}
+	}
+	if got != streamBuffer {
+		t.Fatalf("the slow stream got %d events before it ended, want the %d that fitted", got, streamBuffer)
+	}
+	if n := h.Count(); n != 1 {
+		t.Fatalf("%d streams open, want the fast one", n)
+	}
+	cancelSlow() // the handler's cancel after the end changes nothing
+	if n := h.Count(); n != 1 {
+		t.Fatalf("%d streams open after the slow one's cancel, want 1", n)
 	}
 }
