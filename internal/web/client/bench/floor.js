@@ -1,8 +1,9 @@
 // The floor of the browser join benchmark: a plain livekit-client page
 // that connects to a LiveKit room with a token it is handed, E2EE on with
-// the shared key it is handed, and reports how long it took until the
-// first remote video frame was decoded. Not part of the product; built
-// by scripts/web.sh into internal/web/browsertest/testdata/floor.
+// the shared key it is handed, publishes its microphone and camera as the
+// product's page does in a video call, and reports how long it took until
+// the first remote video frame was decoded. Not part of the product;
+// built by scripts/web.sh into internal/web/browsertest/testdata/floor.
 import { ExternalE2EEKeyProvider, Room, RoomEvent, Track } from 'livekit-client';
 
 let room = null;
@@ -44,6 +45,7 @@ window.floorJoin = async (url, token, keyB64) => {
     });
   });
   await room.connect(url, token, { autoSubscribe: true });
+  await Promise.all([room.localParticipant.setMicrophoneEnabled(true), room.localParticipant.setCameraEnabled(true)]);
   return (await frame) - t0;
 };
 
