@@ -351,7 +351,8 @@ func (h *Host) load(ctx context.Context) error {
 func (h *Host) IsMember(_ context.Context, roomID, userID string) (bool, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return slices.Contains(h.roomCache[roomID].Members, userID), nil
+	// A user's rooms are few; a room's members may be thousands.
+	return slices.Contains(h.userRooms[userID], roomID), nil
 }
 
 // Room implements chatto.Host.
