@@ -265,10 +265,10 @@ func TestPendingWebhooksAreDeliveredAfterAServerRestart(t *testing.T) {
 		}
 		return http.StatusInternalServerError
 	})
-	// Slow enough retries that no delivery runs out of attempts before
-	// the stop, however long stopping takes.
+	// Retries slow enough that no delivery runs out of its 20 attempts
+	// (about 20 s) before the stop, even on a loaded machine.
 	env, clk := ringEnv(t, withHooks(20, receiverHook(rcv)), func(c *config.Config) {
-		c.Webhooks.RetryBase, c.Webhooks.RetryMax = 200*time.Millisecond, 200*time.Millisecond
+		c.Webhooks.RetryBase, c.Webhooks.RetryMax = time.Second, time.Second
 	})
 	alice := env.Login("alice")
 	ja := alice.JoinAs("alice-bob", "a", "video")

@@ -56,6 +56,8 @@ type Main struct {
 	registry *prometheus.Registry
 	// ready is /readyz's last result (see health.go).
 	ready readyCache
+	// fresh are the connections without a request yet (conns.go).
+	fresh freshConns
 }
 
 // New returns a Main for cfg; Run starts it.
@@ -158,6 +160,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second, // the event stream lifts it for itself
 		IdleTimeout:       120 * time.Second,
+		ConnState:         m.fresh.track,
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
@@ -185,6 +188,25 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.log.Warn("there are no users yet; add one with: chatto users add <id> --name <name>")
 	}
 	return nil
+}
+
+// shutdown is http.Server.Shutdown without its wait for connections that
+// never sent a request: once the listener is closed (Shutdown's first
+// step), those are closed every few milliseconds until the in-flight
+// requests are done.
+func (m *Main) shutdown(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- m.srv.Shutdown(ctx) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			m.fresh.closeAll()
+		}
+	}
 }
 
 // outgoingOptions splits the [webhooks] section between the delivery
@@ -248,7 +270,7 @@ func (m *Main) Close() error {
 		// safe to retry (LiveKit retries webhooks that got no answer), so
 		// a slow one must not hold up a restart.
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-		if err := m.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+		if err := m.shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
 			m.log.Warn("requests still running after the shutdown timeout; closing their connections", "timeout", ShutdownTimeout)
 			errs = append(errs, m.srv.Close())
 		} else {
