@@ -147,6 +147,9 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	return res, nil
 }
 
+// roleFor is the role a joining device gets: its current one if it is in
+// the call, else the one an admin gave its user in this call, else what
+// it asked for if that is listener, else the configured default.
 func (s *Service) roleFor(call *eventlog.Call, identity, userID, asked string) string {
 	if call != nil {
 		if p := call.Participants[identity]; p != nil {
