@@ -126,3 +126,48 @@ func TestKeyRotatesWhenSomeoneLeavesACallThatGoesOn(t *testing.T) {
 		t.Fatalf("after a restart alice gets index %d (same key: %v)", k.E2EEKeyIndex, k.E2EEKey == k2.E2EEKey)
 	}
 }
+
+// A device joining moments after a rotation also gets the key the call
+// had before, which the devices in it may still encrypt with for a second
+// (they switch a second after fetching the new one); a joiner after the
+// handover gets the current key only, and a new call has no previous key.
+func TestAJoinRightAfterARotationAlsoGetsThePreviousKey(t *testing.T) {
+	env, clk := ringEnv(t)
+	alice, bob, carol, dave := env.Login("alice"), env.Login("bob"), env.Login("carol"), env.Login("dave")
+	ja := alice.Join("general", "a")
+	if ja.E2EEPreviousKey != "" || ja.E2EEPreviousKeyIndex != nil {
+		t.Fatalf("the first join of a call got a previous key (index %v)", ja.E2EEPreviousKeyIndex)
+	}
+	jb := bob.Join("general", "b")
+	if jb.E2EEPreviousKey != "" {
+		t.Fatal("a join before any rotation got a previous key")
+	}
+	bob.Leave("general", "b") // the key rotates to index 1
+
+	jc := carol.Join("general", "c")
+	if jc.E2EEKeyIndex != 1 || jc.E2EEKey == ja.E2EEKey {
+		t.Fatalf("carol got key index %d (the old key: %v), want the new key, index 1", jc.E2EEKeyIndex, jc.E2EEKey == ja.E2EEKey)
+	}
+	if jc.E2EEPreviousKey != ja.E2EEKey || jc.E2EEPreviousKeyIndex == nil || *jc.E2EEPreviousKeyIndex != 0 {
+		t.Fatalf("carol, joining right after the rotation, got previous key index %v (the call's old key: %v), want index 0 and the old key",
+			jc.E2EEPreviousKeyIndex, jc.E2EEPreviousKey == ja.E2EEKey)
+	}
+	// The token endpoint and the key endpoint never hand it out.
+	var refreshed map[string]any
+	if st := carol.Do("POST", "/api/rooms/general/call/token", map[string]string{"device_id": "c"}, &refreshed); st != 200 || refreshed["e2ee_previous_key"] != nil {
+		t.Fatalf("token refresh: %d, previous key %v", st, refreshed["e2ee_previous_key"] != nil)
+	}
+	var key map[string]any
+	if st := carol.Do("POST", "/api/rooms/general/call/key", map[string]string{"device_id": "c"}, &key); st != 200 || key["e2ee_previous_key"] != nil {
+		t.Fatalf("key fetch: %d, previous key %v", st, key["e2ee_previous_key"] != nil)
+	}
+
+	clk.Advance(4 * time.Second)
+	calltest.Eventually(t, wait, "a join after the handover gets the current key only", func() bool {
+		j := alice.Join("general", "a2")
+		return j.E2EEKeyIndex == 1 && j.E2EEPreviousKey == "" && j.E2EEPreviousKeyIndex == nil
+	})
+	if jd := dave.Join("design", "d"); jd.E2EEPreviousKey != "" {
+		t.Fatal("the first join of another call got a previous key")
+	}
+}

@@ -26,8 +26,15 @@ type JoinResult struct {
 	E2EEKey     string `json:"e2ee_key"` // standard base64 of KeySize bytes
 	// E2EEKeyIndex is the key's index (CallView.KeyIndex): a client puts
 	// the key in slot E2EEKeyIndex mod its key ring's size.
-	E2EEKeyIndex int       `json:"e2ee_key_index"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	E2EEKeyIndex int `json:"e2ee_key_index"`
+	// E2EEPreviousKey, only in a join answer within seconds of a key
+	// rotation, is the key the call had before (index
+	// E2EEPreviousKeyIndex), which the devices already in the call may
+	// still encrypt with for a moment: a client adds it to its key ring
+	// for decrypting only.
+	E2EEPreviousKey      string    `json:"e2ee_previous_key,omitempty"`
+	E2EEPreviousKeyIndex *int      `json:"e2ee_previous_key_index,omitempty"`
+	ExpiresAt            time.Time `json:"expires_at"`
 	// Role is "speaker" or "listener"; a listener's token cannot publish.
 	Role string    `json:"role"`
 	Call *CallView `json:"call"`
@@ -85,7 +92,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	call := s.call(roomID)
 	now := s.clock.Now()
 	var b eventlog.Batch
-	var key *eventlog.CallKey
+	var key, prev *eventlog.CallKey
 	var callID string
 	if call == nil {
 		callID = newCallID()
@@ -111,6 +118,9 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		callID = call.ID
 		s.mu.RLock()
 		key = s.keyOf(callID)
+		if key != nil {
+			prev = s.handover(key)
+		}
 		s.mu.RUnlock()
 		if call.Participants[identity] == nil && len(call.Participants) >= s.cfg.MaxParticipants {
 			return nil, Errorf(ECALLFULL, "the call already has the maximum of %d participants", s.cfg.MaxParticipants)
@@ -141,6 +151,10 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
 	if err != nil {
 		return nil, err
+	}
+	if prev != nil {
+		res.E2EEPreviousKey = base64.StdEncoding.EncodeToString(prev.Key)
+		res.E2EEPreviousKeyIndex = &prev.Index
 	}
 	s.announce(ctx, roomID, evs)
 	res.Call = s.View(roomID)
@@ -439,6 +453,51 @@ func newKey(callID string, index int) *eventlog.CallKey {
 	return k
 }
 
+// keyHandover is how long a call's previous key stays in memory after a
+// rotation, for devices that join meanwhile. The devices in the call
+// encrypt with the new key a second after they fetch it
+// (KEY_SWITCH_DELAY_MS in the web client); until then their frames are
+// under the old key, which a joiner could not decrypt, so for a second or
+// so it would see and hear nothing. The old key's bytes are already gone
+// from disk; this copy goes after keyHandover, when the call ends, or at
+// the next rotation.
+const keyHandover = 3 * time.Second
+
+// handOver keeps old, the key a rotation replaced, for keyHandover; s.mu
+// is held.
+func (s *Service) handOver(old *eventlog.CallKey) {
+	s.dropHandover(old.CallID, nil)
+	s.handovers[old.CallID] = old
+	s.clock.AfterFunc(keyHandover, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.dropHandover(old.CallID, old)
+	})
+}
+
+// dropHandover clears and forgets the previous key kept for a call (only
+// if it is k, unless k is nil); s.mu is held.
+func (s *Service) dropHandover(callID string, k *eventlog.CallKey) {
+	h := s.handovers[callID]
+	if h == nil || (k != nil && h != k) {
+		return
+	}
+	clear(h.Key)
+	delete(s.handovers, callID)
+}
+
+// handover copies the previous key a device joining now needs besides
+// key (see keyHandover), or nil; s.mu is held.
+func (s *Service) handover(key *eventlog.CallKey) *eventlog.CallKey {
+	h := s.handovers[key.CallID]
+	if h == nil || h.Index != key.Index-1 {
+		return nil
+	}
+	c := *h
+	c.Key = bytes.Clone(h.Key)
+	return &c
+}
+
 // keyOf copies a call's current key; s.mu is held.
 func (s *Service) keyOf(callID string) *eventlog.CallKey {
 	k := s.keys[callID]
@@ -496,7 +555,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 	}
 	if k := b.RotateKey; k != nil {
 		if old := s.keys[k.CallID]; old != nil {
-			clear(old.Key)
+			s.handOver(old)
 		}
 		s.keys[k.CallID] = k
 	}
@@ -504,6 +563,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 		if old := s.keys[b.ShredKey]; old != nil {
 			clear(old.Key)
 		}
+		s.dropHandover(b.ShredKey, nil)
 		delete(s.keys, b.ShredKey)
 		delete(s.hands, b.ShredKey)
 		delete(s.handRev, b.ShredKey)

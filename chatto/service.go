@@ -48,6 +48,9 @@ type Service struct {
 	mu   sync.RWMutex // guards proj, keys and hands
 	proj *eventlog.Projection
 	keys map[string]*eventlog.CallKey // by call id
+	// handovers hold a call's previous key for keyHandover after a
+	// rotation, by call id, for devices joining meanwhile (handover).
+	handovers map[string]*eventlog.CallKey
 	// hands are raised hands, by call id and identity: live state, not
 	// facts (see README).
 	hands map[string]map[string]time.Time
@@ -133,6 +136,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		seed:       maphash.MakeSeed(),
 		proj:       eventlog.NewProjection(),
 		keys:       make(map[string]*eventlog.CallKey),
+		handovers:  make(map[string]*eventlog.CallKey),
 		hands:      make(map[string]map[string]time.Time),
 		handRev:    make(map[string]int64),
 		wake:       make(chan struct{}, 1),

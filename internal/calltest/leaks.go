@@ -46,16 +46,21 @@ func (e *Env) AddKey(key string) {
 var keyAnswer = regexp.MustCompile(`^/api/rooms/[^/]+/call/(join|token|key)$`)
 
 // observeAnswer records an API answer. A join or token answer's own
-// e2ee_key is recorded as a key and blanked before the rest of the answer
-// is checked like any other.
+// e2ee_key (and a join's e2ee_previous_key) is recorded as a key and
+// blanked before the rest of the answer is checked like any other.
 func (e *Env) observeAnswer(method, path string, status int, raw []byte) {
 	if method == "POST" && status < 300 && keyAnswer.MatchString(path) {
 		var res struct {
-			E2EEKey string `json:"e2ee_key"`
+			E2EEKey         string `json:"e2ee_key"`
+			E2EEPreviousKey string `json:"e2ee_previous_key"`
 		}
-		if json.Unmarshal(raw, &res) == nil && res.E2EEKey != "" {
-			e.AddKey(res.E2EEKey)
-			raw = bytes.Replace(raw, []byte(`"e2ee_key":"`+res.E2EEKey+`"`), []byte(`"e2ee_key":""`), 1)
+		if json.Unmarshal(raw, &res) == nil {
+			for field, k := range map[string]string{"e2ee_key": res.E2EEKey, "e2ee_previous_key": res.E2EEPreviousKey} {
+				if k != "" {
+					e.AddKey(k)
+					raw = bytes.Replace(raw, []byte(`"`+field+`":"`+k+`"`), []byte(`"`+field+`":""`), 1)
+				}
+			}
 		}
 	}
 	e.Observe(fmt.Sprintf("answer to %s %s (%d)", method, path, status), string(raw))

@@ -203,10 +203,14 @@ func watchKeys(t testing.TB, env *calltest.Env, name string, ctx context.Context
 						return
 					}
 					var answer struct {
-						E2EEKey string `json:"e2ee_key"`
+						E2EEKey         string `json:"e2ee_key"`
+						E2EEPreviousKey string `json:"e2ee_previous_key"`
 					}
 					if err == nil && json.Unmarshal(res.Body, &answer) == nil && answer.E2EEKey != "" {
 						env.AddKey(answer.E2EEKey)
+						if answer.E2EEPreviousKey != "" {
+							env.AddKey(answer.E2EEPreviousKey)
+						}
 						return
 					}
 					time.Sleep(50 * time.Millisecond)
@@ -472,6 +476,7 @@ type callDebug struct {
 	TokenExpiresAt   string `json:"tokenExpiresAt"`
 	EncryptionErrors int    `json:"encryptionErrors"`
 	LastError        string `json:"lastError"`
+	KeyIndex         int    `json:"keyIndex"`
 }
 
 // Call returns the client's call state.

@@ -387,6 +387,15 @@ export class CallSession {
     this.keyProvider = keyProvider;
     const index = grant.e2ee_key_index || 0;
     await useKey(keyProvider, await keyMaterial(grant.e2ee_key), index);
+    if (grant.e2ee_previous_key && grant.e2ee_previous_key_index >= 0) {
+      // Joining moments after a rotation: the others may still encrypt
+      // with the previous key for a second. Decrypt with it, never
+      // encrypt (the last argument keeps the current key current).
+      keyProvider.emit(KeyProviderEvent.SetKey, {
+        key: await keyMaterial(grant.e2ee_previous_key), participantIdentity: undefined,
+        keyIndex: grant.e2ee_previous_key_index % KEYRING_SIZE,
+      }, false);
+    }
     this.keyIndex = index;
     this.wantedKeyIndex = Math.max(this.wantedKeyIndex, index);
     await room.setE2EEEnabled(true);
