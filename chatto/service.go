@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/internal/outage"
 	"github.com/chattocalls/chatto/livekit"
 )
 
@@ -67,7 +68,7 @@ type Service struct {
 	joins  joinLimiter // see limits.go
 	// diskFull is an outage of the log's disk and shredOwed one of the
 	// checkpoint that takes shredded keys out of the WAL (see storage.go).
-	diskFull, shredOwed outage
+	diskFull, shredOwed outage.Tracker
 	// unposted are the notices the host could not store (notices.go).
 	unposted unposted
 

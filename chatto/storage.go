@@ -3,7 +3,6 @@ package chatto
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/chattocalls/chatto/eventlog"
@@ -20,43 +19,13 @@ import (
 // a change the full disk refused again.
 const storageRetryAfter = 5 * time.Second
 
-// outage is a failure that repeats until something outside the server
-// changes (space freed, a reader gone).
-type outage struct {
-	mu       sync.Mutex
-	since    time.Time // zero while there is none
-	failures int
-}
-
-// fail counts one failure and reports whether it starts the outage.
-func (o *outage) fail(now time.Time) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.failures++
-	if !o.since.IsZero() {
-		return false
-	}
-	o.since = now
-	return true
-}
-
-// end ends the outage, if there is one, and says when it began and how
-// many failures it saw.
-func (o *outage) end() (since time.Time, failures int, ended bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	since, failures = o.since, o.failures
-	o.since, o.failures = time.Time{}, 0
-	return since, failures, !since.IsZero()
-}
-
 // refused turns an error from appending to the log into the error the
 // request returns: storage_full when the disk is full.
 func (s *Service) refused(err error) error {
 	if !errors.Is(err, eventlog.ErrFull) {
 		return fmt.Errorf("chatto: record call events: %w", err)
 	}
-	if s.diskFull.fail(s.clock.Now()) {
+	if s.diskFull.Fail(s.clock.Now()) {
 		s.log.Error("the event log's disk is full: call changes are refused (503 storage_full) until space is freed", "err", err)
 	} else {
 		s.log.Debug("call change refused: the event log's disk is still full", "err", err)
@@ -68,7 +37,7 @@ func (s *Service) refused(err error) error {
 
 // recorded notes that the log took a write, which ends a disk-full outage.
 func (s *Service) recorded() {
-	if since, n, ok := s.diskFull.end(); ok {
+	if since, n, ok := s.diskFull.End(); ok {
 		s.log.Info("the event log's disk accepts writes again", "refused", n,
 			"outage", s.clock.Now().Sub(since).Round(time.Millisecond))
 	}
@@ -78,7 +47,7 @@ func (s *Service) recorded() {
 // deleted key may still be in old WAL frames until a retry succeeds. Only
 // the timer loop, which retries it, calls it and checkpointDone.
 func (s *Service) checkpointFailed(err error) {
-	if s.shredOwed.fail(s.clock.Now()) {
+	if s.shredOwed.Fail(s.clock.Now()) {
 		s.log.Error("a shredded key may still be in the WAL: its checkpoint failed; retrying until it completes", "err", err)
 	} else {
 		s.log.Debug("owed checkpoint failed again", "err", err)
@@ -87,7 +56,7 @@ func (s *Service) checkpointFailed(err error) {
 
 // checkpointDone notes that no checkpoint is owed any more.
 func (s *Service) checkpointDone() {
-	if since, n, ok := s.shredOwed.end(); ok {
+	if since, n, ok := s.shredOwed.End(); ok {
 		s.log.Info("owed checkpoint completed: shredded keys are gone from the WAL", "failures", n,
 			"after", s.clock.Now().Sub(since).Round(time.Millisecond))
 	}

@@ -101,17 +101,7 @@ func TestBackupWhileCallsRunRestoresTheSameCallsAndNoEndedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var endedInCopy []string
-	rows, err := copyDB.Query(`SELECT call_id FROM events WHERE kind = 'call_ended'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		endedInCopy = append(endedInCopy, id)
-	}
-	rows.Close()
+	endedInCopy := column(t, copyDB, `SELECT call_id FROM events WHERE kind = 'call_ended'`)
 	copyDB.Close()
 	if len(endedInCopy) < 2 {
 		t.Fatalf("the copy has %d ended calls; dave's load did not run during the backup", len(endedInCopy))

@@ -36,30 +36,33 @@ func schemaOf(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var out []string
-	rows, err := db.Query(`SELECT 'table ' || name FROM sqlite_master WHERE type = 'table'`)
+	out := column(t, db, `SELECT 'table ' || name FROM sqlite_master WHERE type = 'table'`)
+	if slices.Contains(out, "table schema_migrations") {
+		out = append(out, column(t, db, `SELECT component || ' ' || version FROM schema_migrations`)...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// column runs query and returns its one text column.
+func column(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	var out []string
 	for rows.Next() {
 		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	rows.Close()
-	if slices.Contains(out, "table schema_migrations") {
-		rows, err := db.Query(`SELECT component || ' ' || version FROM schema_migrations`)
-		if err != nil {
+		if err := rows.Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var s string
-			rows.Scan(&s)
-			out = append(out, s)
-		}
-		rows.Close()
+		out = append(out, s)
 	}
-	slices.Sort(out)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/migrate"
+	"github.com/chattocalls/chatto/internal/outage"
 )
 
 //go:embed migrations/*.sql
@@ -68,8 +69,8 @@ type Host struct {
 	// onRemoved is told when a user stops being a member of a room.
 	onRemoved func(ctx context.Context, roomID, userID string)
 
-	// full reports a full disk once per outage (storage.go).
-	full diskFull
+	// full is a full disk refusing the host's writes (storage.go).
+	full outage.Tracker
 
 	// sessions caches resolved sessions by token hash.
 	sessMu   sync.Mutex

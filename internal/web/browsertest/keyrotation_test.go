@@ -53,12 +53,7 @@ func answerJoinWith(grant map[string]any) string {
 func TestLeavingRotatesTheKeySoTheOneWhoLeftDecodesNothingNew(t *testing.T) {
 	env := calltest.Start(t)
 	mark := marker(t)
-	names := []string{"alice", "bob", "carol"}
-	pages := make([]*Page, len(names))
-	for i, u := range names {
-		pages[i] = newBrowser(t, env, u).Page()
-		pages[i].SignIn(u)
-	}
+	pages := signedIn(t, env, "alice", "bob", "carol")
 	alice, bob, carol := pages[0], pages[1], pages[2]
 	carol.Eval(stashJoins, nil)
 	waitStreams(pages...)
@@ -155,6 +150,17 @@ func TestLeavingRotatesTheKeySoTheOneWhoLeftDecodesNothingNew(t *testing.T) {
 	mark("the current key decodes (control)")
 }
 
+// signedIn opens a browser per user, signed in.
+func signedIn(t *testing.T, env *calltest.Env, users ...string) []*Page {
+	t.Helper()
+	pages := make([]*Page, len(users))
+	for i, u := range users {
+		pages[i] = newBrowser(t, env, u).Page()
+		pages[i].SignIn(u)
+	}
+	return pages
+}
+
 func videoFramesExpr(who string) string {
 	return fmt.Sprintf(`(window.__chattoDebug.tiles().find(t => t.identity.startsWith('%s#')) || {videoFrames: 0}).videoFrames`, who)
 }
@@ -206,12 +212,7 @@ func eavesdropperToken(t *testing.T, lkRoom string) string {
 func TestAJoinRightAfterALeaveDecodesBeforeTheOthersSwitchKeys(t *testing.T) {
 	env := calltest.Start(t)
 	mark := marker(t)
-	names := []string{"alice", "bob", "carol"}
-	pages := make([]*Page, len(names))
-	for i, u := range names {
-		pages[i] = newBrowser(t, env, u).Page()
-		pages[i].SignIn(u)
-	}
+	pages := signedIn(t, env, "alice", "bob", "carol")
 	alice, bob, carol := pages[0], pages[1], pages[2]
 	waitStreams(pages...)
 	for _, p := range pages {

@@ -61,11 +61,7 @@ func livekitTracks(t *testing.T, env *calltest.Env, room, identity string) []*lk
 // inGeneral signs users in, opens "general" and joins its call, in order.
 func inGeneral(t *testing.T, env *calltest.Env, users ...string) []*Page {
 	t.Helper()
-	pages := make([]*Page, len(users))
-	for i, u := range users {
-		pages[i] = newBrowser(t, env, u).Page()
-		pages[i].SignIn(u)
-	}
+	pages := signedIn(t, env, users...)
 	waitStreams(pages...)
 	for _, p := range pages {
 		p.OpenRoom("general")
