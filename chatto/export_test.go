@@ -1,6 +1,10 @@
 package chatto
 
-import "github.com/chattocalls/chatto/eventlog"
+import (
+	"hash/maphash"
+
+	"github.com/chattocalls/chatto/eventlog"
+)
 
 // SetReconcilePause lets tests run f between a reconcile's snapshot of
 // the calls and its listing of LiveKit's rooms.
@@ -36,4 +40,9 @@ func Settled(s *Service, f func(calls []*eventlog.Call, keys map[string]eventlog
 	}
 	s.mu.RUnlock()
 	f(calls, keys)
+}
+
+// RoomsShareLock reports whether two rooms share a lock stripe.
+func RoomsShareLock(s *Service, a, b string) bool {
+	return maphash.String(s.seed, a)%uint64(len(s.stripes)) == maphash.String(s.seed, b)%uint64(len(s.stripes))
 }

@@ -87,9 +87,11 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		return nil, e
 	}
 
-	unlock := s.lockRoom(roomID)
+	unlock, call, err := s.lockForJoin(ctx, roomID, identity)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
-	call := s.call(roomID)
 	now := s.clock.Now()
 	var b eventlog.Batch
 	var key, prev *eventlog.CallKey
@@ -97,14 +99,6 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	if call == nil {
 		callID = newCallID()
 		key = newKey(callID, 0)
-		// LiveKit creates the call's room, with the limits the token
-		// carries, when the first device connects. An unreachable LiveKit
-		// fails the join now instead of leaving the user in a call nobody
-		// can reach.
-		if err := s.lk.Reachable(ctx); err != nil {
-			s.log.WarnContext(ctx, "livekit unreachable on call start", "room", roomID, "err", err)
-			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
-		}
 		b.PutKey = key
 		start := eventlog.Event{
 			At: now, RoomID: roomID, CallID: callID, Kind: eventlog.CallStarted, Identity: identity,
@@ -116,6 +110,9 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		b.Events = append(b.Events, start)
 	} else {
 		callID = call.ID
+		if err := s.checkRemoved(call, c.UserID, now); err != nil {
+			return nil, err
+		}
 		s.mu.RLock()
 		key = s.keyOf(callID)
 		if key != nil {
@@ -125,17 +122,16 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 		if call.Participants[identity] == nil && len(call.Participants) >= s.cfg.MaxParticipants {
 			return nil, Errorf(ECALLFULL, "the call already has the maximum of %d participants", s.cfg.MaxParticipants)
 		}
-		if err := s.checkRemoved(call, identity, now); err != nil {
-			return nil, err
-		}
 		if r := call.Rings[c.UserID]; r != nil {
 			b.Events = append(b.Events, ringStopped(call, r, eventlog.RingAccepted, eventlog.SourceUser))
 		}
 	}
 	role := s.roleFor(call, identity, c.UserID, req.Role)
+	gen := newGeneration()
 	b.Events = append(b.Events, eventlog.Event{
 		At: now, RoomID: roomID, CallID: callID, Kind: eventlog.ParticipantJoined,
 		Identity: identity, UserID: c.UserID, Name: c.Name, Source: eventlog.SourceUser, Role: role,
+		Generation: gen,
 	})
 	if call == nil && room.Kind == RoomDirect {
 		for _, m := range room.Members {
@@ -148,7 +144,7 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
+	res, err := s.grant(roomID, callID, identity, dev, role, gen, c, key)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +155,41 @@ func (s *Service) Join(ctx context.Context, c Caller, roomID string, req JoinReq
 	s.announce(ctx, roomID, evs)
 	res.Call = s.View(roomID)
 	return res, nil
+}
+
+// lockForJoin takes the room lock for a join of identity and returns the
+// room's call (nil: the join starts one). A call start first checks that
+// LiveKit answers: it creates the call's room, with the limits the token
+// carries, when the first device connects, so an unreachable LiveKit
+// fails the join now instead of leaving the user in a call nobody can
+// reach. Neither that check nor a removal of identity that LiveKit has
+// not yet done (a fence) is waited for under the lock.
+func (s *Service) lockForJoin(ctx context.Context, roomID, identity string) (unlock func(), call *eventlog.Call, err error) {
+	pinged := false
+	for {
+		if !pinged && s.call(roomID) == nil {
+			if err := s.lk.Reachable(ctx); err != nil {
+				s.log.WarnContext(ctx, "livekit unreachable on call start", "room", roomID, "err", err)
+				return nil, nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
+			}
+			pinged = true
+		}
+		unlock := s.lockRoom(roomID)
+		call := s.call(roomID)
+		if call == nil && !pinged {
+			// The call ended since we looked.
+			unlock()
+			continue
+		}
+		if f := s.fenceOf(roomID, identity); f != nil {
+			unlock()
+			if err := waitFence(ctx, f); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		return unlock, call, nil
+	}
 }
 
 // roleFor is the role a joining device gets: its current one if it is in
@@ -179,24 +210,37 @@ func (s *Service) roleFor(call *eventlog.Call, identity, userID, asked string) s
 	return s.cfg.DefaultRole
 }
 
-// checkRemoved refuses a device an admin removed from the call within
-// the cooldown.
-func (s *Service) checkRemoved(call *eventlog.Call, identity string, now time.Time) error {
-	at, ok := call.Removed[identity]
+// removedFor is how much of the cooldown after an admin removed the user
+// from the call is left (0: none).
+func (s *Service) removedFor(call *eventlog.Call, userID string, now time.Time) time.Duration {
+	at, ok := call.Removed[userID]
 	if !ok {
-		return nil
+		return 0
 	}
-	if left := at.Add(s.cfg.RemoveCooldown).Sub(now); left > 0 {
-		return Errorf(EREMOVED, "a room admin removed this device from the call; it may rejoin in %s", formatDuration(left+time.Second/2))
+	return max(at.Add(s.cfg.RemoveCooldown).Sub(now), 0)
+}
+
+// checkRemoved refuses every device of a user an admin removed from the
+// call within the cooldown.
+func (s *Service) checkRemoved(call *eventlog.Call, userID string, now time.Time) error {
+	if left := s.removedFor(call, userID, now); left > 0 {
+		return Errorf(EREMOVED, "a room admin removed you from the call; you may rejoin in %s", formatDuration(left+time.Second/2))
 	}
 	return nil
 }
 
-func (s *Service) grant(roomID, callID, identity, dev, role string, c Caller, key *eventlog.CallKey) (*JoinResult, error) {
+// newGeneration names one join of a device.
+func newGeneration() string {
+	b := make([]byte, 9)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (s *Service) grant(roomID, callID, identity, dev, role, gen string, c Caller, key *eventlog.CallKey) (*JoinResult, error) {
 	lkRoom := s.lk.RoomName(roomID, callID)
 	meta, _ := json.Marshal(map[string]string{"user_id": c.UserID, "name": c.Name, "device_id": dev})
 	token, exp, err := s.lk.Token(livekit.TokenRequest{Room: lkRoom, Identity: identity, Name: c.Name, Metadata: string(meta),
-		Listener: role == eventlog.RoleListener})
+		Listener: role == eventlog.RoleListener, Generation: gen})
 	if err != nil {
 		return nil, err
 	}
@@ -220,13 +264,15 @@ func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID s
 	}
 	s.mu.RLock()
 	call := s.proj.Call(roomID)
-	var callID, role string
+	var callID, role, gen string
 	var key *eventlog.CallKey
 	removed := error(nil)
 	if call != nil {
-		removed = s.checkRemoved(call, identity, s.clock.Now())
+		removed = s.checkRemoved(call, c.UserID, s.clock.Now())
 		if p := call.Participants[identity]; p != nil {
-			callID, key, role = call.ID, s.keyOf(call.ID), p.Role
+			// The same join: the token carries the device's current
+			// generation.
+			callID, key, role, gen = call.ID, s.keyOf(call.ID), p.Role, p.Generation
 		}
 	}
 	s.mu.RUnlock()
@@ -236,7 +282,7 @@ func (s *Service) RefreshToken(ctx context.Context, c Caller, roomID, deviceID s
 	if callID == "" {
 		return nil, Errorf(ENOTINCALL, "this device is not in the room's call; join it first")
 	}
-	res, err := s.grant(roomID, callID, identity, dev, role, c, key)
+	res, err := s.grant(roomID, callID, identity, dev, role, gen, c, key)
 	if err != nil {
 		return nil, err
 	}
@@ -265,6 +311,12 @@ func (s *Service) CallKey(ctx context.Context, c Caller, roomID, deviceID string
 	s.mu.RLock()
 	call := s.proj.Call(roomID)
 	var key *eventlog.CallKey
+	if call != nil {
+		if err := s.checkRemoved(call, c.UserID, s.clock.Now()); err != nil {
+			s.mu.RUnlock()
+			return nil, err
+		}
+	}
 	if call != nil && call.Participants[identity] != nil {
 		key = s.keyOf(call.ID)
 		if key == nil {
@@ -296,7 +348,7 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 		return false, nil
 	}
 	var b eventlog.Batch
-	var kicked []string
+	f := followUp{roomID: roomID, callID: call.ID}
 	for _, p := range call.Sorted() {
 		if p.UserID != c.UserID || (deviceID != "" && p.Identity != Identity(c.UserID, deviceID)) {
 			continue
@@ -304,49 +356,34 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 		b.Events = append(b.Events, eventlog.Event{
 			RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: p.Identity,
 			UserID: p.UserID, Name: p.Name, Source: eventlog.SourceUser, Reason: eventlog.ReasonLeft,
-			// The session it ends, if LiveKit has confirmed one: its late
+			// The session and the join it ends: their late
 			// participant_joined must not bring the device back.
-			SID: p.SID,
+			SID: p.SID, Generation: p.Generation,
 		})
-		kicked = append(kicked, p.Identity)
+		f.remove = append(f.remove, removal{identity: p.Identity})
 	}
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
+	ended := len(evs) > 0 && evs[len(evs)-1].Kind == eventlog.CallEnded
 	if err == nil {
 		s.announce(ctx, roomID, evs)
+		if ended {
+			// The leave ended the call: its LiveKit room goes with it
+			// (announce), or, if LiveKit never reported anyone in it, when
+			// a device's late connection makes it (deleteLateRoom).
+			f.remove = nil
+		}
+		s.raise(&f)
 	}
-	lkRoom := s.lk.RoomName(roomID, call.ID)
 	unlock()
 	if err != nil {
 		return false, err
 	}
-	if len(evs) > 0 && evs[len(evs)-1].Kind == eventlog.CallEnded {
-		// The leave ended the call: its LiveKit room goes with it
-		// (announce), or, if LiveKit never reported anyone in it, when a
-		// device's late connection makes it (deleteLateRoom).
-		return len(kicked) > 0, nil
-	}
 	// The client normally disconnects before calling leave; removing the
 	// identity makes sure a leave from another tab really takes effect.
-	// The leave is a fact already, so the answer does not wait for LiveKit.
-	callID := call.ID
-	for _, id := range kicked {
-		s.background(ctx, func(ctx context.Context) {
-			// LiveKit removes by identity, so a device that has joined
-			// the call again since (a quick rejoin) must not lose its new
-			// session to this late removal of the old one: under the room
-			// lock, a rejoin either came first (and is spared) or gets its
-			// token only after the removal.
-			unlock := s.lockRoom(roomID)
-			defer unlock()
-			if c := s.call(roomID); c != nil && c.ID == callID && c.Participants[id] != nil {
-				return
-			}
-			if err := s.lk.RemoveParticipant(ctx, lkRoom, id); err != nil {
-				s.log.DebugContext(ctx, "remove participant after leave", "room", roomID, "err", err)
-			}
-		})
-	}
-	return len(kicked) > 0, nil
+	// The leave is a fact already, so the answer does not wait for
+	// LiveKit; a rejoin of the device waits for the removal (fences).
+	s.followLater(ctx, f)
+	return len(b.Events) > 0, nil
 }
 
 // End ends the room's call for everyone: the LiveKit room is deleted and

@@ -3,6 +3,7 @@ package chatto
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	lkproto "github.com/livekit/protocol/livekit"
@@ -42,9 +43,10 @@ func (s *Service) participant(roomID, identity string) (*eventlog.Call, *eventlo
 	return call, call.Participants[identity], nil
 }
 
-// SetRole makes a participant a speaker or a listener, live: LiveKit
-// changes its permissions (unpublishing what a new listener had out) and
-// later tokens carry the role, also if the user leaves and comes back.
+// SetRole makes a participant's user a speaker or a listener, live, on
+// every device of theirs: LiveKit changes their permissions (unpublishing
+// what a new listener had out) and later tokens carry the role, also if
+// the user leaves and comes back.
 func (s *Service) SetRole(ctx context.Context, c Caller, roomID, identity, role string) (*CallView, error) {
 	if role != eventlog.RoleSpeaker && role != eventlog.RoleListener {
 		return nil, Errorf(EINVALID, "role must be \"speaker\" or \"listener\"")
@@ -53,32 +55,68 @@ func (s *Service) SetRole(ctx context.Context, c Caller, roomID, identity, role 
 		return nil, err
 	}
 	unlock := s.lockRoom(roomID)
-	defer unlock()
 	call, p, err := s.participant(roomID, identity)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	callID, userID := call.ID, p.UserID
+	devices := s.devicesOf(call, userID, role)
+	if len(devices) == 0 && call.Roles[userID] == role {
+		unlock()
+		return s.View(roomID), nil
+	}
+	unlock()
+	// LiveKit first, outside the room lock: if it cannot be told, a
+	// demoted user would keep publishing while the log says otherwise.
+	lkRoom := s.lk.RoomName(roomID, callID)
+	for _, id := range devices {
+		err = s.lk.SetListener(ctx, lkRoom, id, role == eventlog.RoleListener)
+		switch {
+		case errors.Is(err, livekit.ErrParticipantNotFound):
+			// Not connected (yet): its token is checked when it is.
+		case err != nil:
+			s.log.WarnContext(ctx, "change participant role in livekit", "room", roomID, "err", err)
+			return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
+		}
+	}
+	unlock = s.lockRoom(roomID)
+	call, p, err = s.participant(roomID, identity)
+	if err != nil || call.ID != callID {
+		unlock()
+		return nil, Errorf(ENOTINCALL, "that participant is not in the room's call")
+	}
+	// A device of the user that joined meanwhile gets the permissions
+	// too, once the role is recorded.
+	f := followUp{roomID: roomID, callID: callID}
+	for _, id := range s.devicesOf(call, userID, role) {
+		if !slices.Contains(devices, id) {
+			f.fix = append(f.fix, roleFix{identity: id, listener: role == eventlog.RoleListener})
+		}
+	}
+	b := eventlog.Batch{Events: []eventlog.Event{{
+		RoomID: roomID, CallID: callID, Kind: eventlog.RoleChanged, Identity: identity, UserID: userID,
+		Name: p.Name, Role: role, Source: eventlog.SourceUser, Detail: c.UserID,
+	}}}
+	err = s.record(ctx, roomID, b)
+	unlock()
 	if err != nil {
 		return nil, err
 	}
-	if p.Role == role {
-		return s.View(roomID), nil
-	}
-	// LiveKit first: if it cannot be told, a demoted participant would
-	// keep publishing while the log says otherwise.
-	err = s.lk.SetListener(ctx, s.lk.RoomName(roomID, call.ID), identity, role == eventlog.RoleListener)
-	switch {
-	case errors.Is(err, livekit.ErrParticipantNotFound):
-		// Not connected (yet): its next token carries the role.
-	case err != nil:
-		s.log.WarnContext(ctx, "change participant role in livekit", "room", roomID, "err", err)
-		return nil, Errorf(EUNAVAILABLE, "the call server (LiveKit) cannot be reached; try again shortly")
-	}
-	b := eventlog.Batch{Events: []eventlog.Event{{
-		RoomID: roomID, CallID: call.ID, Kind: eventlog.RoleChanged, Identity: identity, UserID: p.UserID,
-		Name: p.Name, Role: role, Source: eventlog.SourceUser, Detail: c.UserID,
-	}}}
-	if err := s.record(ctx, roomID, b); err != nil {
-		return nil, err
-	}
+	s.follow(ctx, f)
 	return s.View(roomID), nil
+}
+
+// devicesOf lists the identities of the user's devices in the call whose
+// role is not role. The caller holds the room lock.
+func (s *Service) devicesOf(call *eventlog.Call, userID, role string) []string {
+	var out []string
+	for _, p := range call.Sorted() {
+		if p.UserID == userID && p.Role != role {
+			out = append(out, p.Identity)
+		}
+	}
+	return out
 }
 
 // Mute sources a room admin may mute.
@@ -120,9 +158,10 @@ func (s *Service) Mute(ctx context.Context, c Caller, roomID, identity, source s
 	return nil
 }
 
-// Remove takes a participant out of the call: a participant_left fact
-// with reason removed, LiveKit disconnects the device, and the identity
-// is refused new tokens for RemoveCooldown.
+// Remove takes a participant's user out of the call: every device of
+// theirs leaves (participant_left, reason removed) and is disconnected by
+// LiveKit, and none of them may come back (join, token, key, or a
+// LiveKit connection with a token from before) for RemoveCooldown.
 func (s *Service) Remove(ctx context.Context, c Caller, roomID, identity string) error {
 	if err := s.requireAdmin(ctx, c.UserID, roomID); err != nil {
 		return err
@@ -133,19 +172,29 @@ func (s *Service) Remove(ctx context.Context, c Caller, roomID, identity string)
 		unlock()
 		return err
 	}
-	b := eventlog.Batch{Events: []eventlog.Event{{
-		RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: identity, UserID: p.UserID,
-		Name: p.Name, SID: p.SID, Source: eventlog.SourceUser, Reason: eventlog.ReasonRemoved, Detail: c.UserID,
-	}}}
+	var b eventlog.Batch
+	f := followUp{roomID: roomID, callID: call.ID}
+	for _, d := range call.Sorted() {
+		if d.UserID != p.UserID {
+			continue
+		}
+		b.Events = append(b.Events, eventlog.Event{
+			RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: d.Identity, UserID: d.UserID,
+			Name: d.Name, SID: d.SID, Generation: d.Generation, Source: eventlog.SourceUser,
+			Reason: eventlog.ReasonRemoved, Detail: c.UserID,
+		})
+		f.remove = append(f.remove, removal{identity: d.Identity, userID: d.UserID, reason: eventlog.ReasonRemoved})
+	}
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
 	if err == nil {
 		s.announce(ctx, roomID, evs)
+		s.raise(&f)
 	}
 	unlock()
 	if err != nil {
 		return err
 	}
-	s.disconnect(ctx, roomID, call.ID, []string{identity}, p.UserID, eventlog.ReasonRemoved)
+	s.follow(ctx, f)
 	return nil
 }
 
@@ -163,21 +212,6 @@ type RemovedEvent struct {
 // EventType implements RealtimeEvent.
 func (e RemovedEvent) EventType() string { return EventCallRemoved }
 
-// disconnect removes devices from LiveKit and tells their user's clients
-// why. It runs after the facts are recorded, outside the room lock.
-func (s *Service) disconnect(ctx context.Context, roomID, callID string, identities []string, userID, reason string) {
-	ctx = context.WithoutCancel(ctx)
-	for _, id := range identities {
-		if err := s.lk.RemoveParticipant(ctx, s.lk.RoomName(roomID, callID), id); err != nil {
-			s.log.WarnContext(ctx, "remove participant from livekit", "room", roomID, "err", err)
-		}
-		ev := RemovedEvent{Type: EventCallRemoved, RoomID: roomID, CallID: callID, Identity: id, Reason: reason}
-		if err := s.host.Publish(ctx, []string{userID}, ev); err != nil {
-			s.log.WarnContext(ctx, "publish call removed", "room", roomID, "err", err)
-		}
-	}
-}
-
 // Revoke takes a user who is no longer a member of a room out of its
 // call: every device of theirs leaves (reason revoked) and is disconnected
 // by LiveKit, a ring for them stops, and their clients are told. Hosts
@@ -191,14 +225,14 @@ func (s *Service) Revoke(ctx context.Context, roomID, userID string) error {
 		return nil
 	}
 	var b eventlog.Batch
-	var gone []string
+	f := followUp{roomID: roomID, callID: call.ID}
 	for _, p := range call.Sorted() {
 		if p.UserID == userID {
 			b.Events = append(b.Events, eventlog.Event{
 				RoomID: roomID, CallID: call.ID, Kind: eventlog.ParticipantLeft, Identity: p.Identity, UserID: userID,
-				Name: p.Name, SID: p.SID, Source: eventlog.SourceUser, Reason: eventlog.ReasonRevoked,
+				Name: p.Name, SID: p.SID, Generation: p.Generation, Source: eventlog.SourceUser, Reason: eventlog.ReasonRevoked,
 			})
-			gone = append(gone, p.Identity)
+			f.remove = append(f.remove, removal{identity: p.Identity, userID: userID, reason: eventlog.ReasonRevoked})
 		}
 	}
 	if r := call.Rings[userID]; r != nil {
@@ -207,13 +241,13 @@ func (s *Service) Revoke(ctx context.Context, roomID, userID string) error {
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
 	if err == nil {
 		s.announce(ctx, roomID, evs)
+		s.raise(&f)
 	}
-	callID := call.ID
 	unlock()
 	if err != nil {
 		return err
 	}
-	s.disconnect(ctx, roomID, callID, gone, userID, eventlog.ReasonRevoked)
+	s.follow(ctx, f)
 	return nil
 }
 

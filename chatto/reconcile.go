@@ -101,10 +101,9 @@ func (s *Service) reconcile(ctx context.Context) error {
 	// Calls first, LiveKit's rooms second: a call that starts in between
 	// is not in the snapshot (and its room, in the listing, is checked
 	// under the room lock), whereas the other order would take its room
-	// for gone.
-	s.mu.RLock()
-	calls := s.proj.Calls()
-	s.mu.RUnlock()
+	// for gone. Each call's snapshot also says how far its facts went, so
+	// facts recorded after the listing are not undone by it.
+	snaps := s.snapshots()
 	if pause := s.reconcilePause.Load(); pause != nil {
 		(*pause)()
 	}
@@ -113,8 +112,8 @@ func (s *Service) reconcile(ctx context.Context) error {
 		return err
 	}
 	var errs []error
-	for _, c := range calls {
-		errs = append(errs, s.reconcileRoom(ctx, c.RoomID, !rooms[s.lk.RoomName(c.RoomID, c.ID)]))
+	for _, c := range snaps {
+		errs = append(errs, s.reconcileRoom(ctx, c.roomID, &c, !rooms[s.lk.RoomName(c.roomID, c.callID)]))
 	}
 	for name := range rooms {
 		errs = append(errs, s.deleteIfStale(ctx, name))
@@ -122,17 +121,46 @@ func (s *Service) reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// callSnap is what a reconcile knew of a call before it asked LiveKit:
+// its id, the sequence number of its latest fact, and its users.
+type callSnap struct {
+	roomID, callID string
+	seq            int64
+	users          []string
+}
+
+// snapshots takes a callSnap of every active call, ordered by room.
+func (s *Service) snapshots() []callSnap {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	calls := s.proj.Calls()
+	out := make([]callSnap, len(calls))
+	for i, c := range calls {
+		out[i] = snapshot(c)
+	}
+	return out
+}
+
+// snapshot is a callSnap of c; s.mu is held.
+func snapshot(c *eventlog.Call) callSnap {
+	snap := callSnap{roomID: c.RoomID, callID: c.ID, seq: c.Seq}
+	for _, p := range c.Participants {
+		snap.users = append(snap.users, p.UserID)
+	}
+	return snap
+}
+
 // deleteIfStale removes a LiveKit room of this server that belongs to no
 // active call, e.g. one left behind while this server was down. Only a
 // room whose call is in this server's log is ever deleted: a room with
-// this server's prefix but an unknown call is somebody else's.
+// this server's prefix but an unknown call is somebody else's. The call
+// is over, so nothing can make it active again while LiveKit is asked,
+// which happens outside the room lock.
 func (s *Service) deleteIfStale(ctx context.Context, name string) error {
 	roomID, callID, ok := s.lk.ParseRoomName(name)
 	if !ok {
 		return nil
 	}
-	unlock := s.lockRoom(roomID)
-	defer unlock()
 	if c := s.call(roomID); c != nil && c.ID == callID {
 		return nil
 	}
@@ -166,7 +194,7 @@ func (s *Service) expirePending(ctx context.Context) {
 	}
 	s.mu.RUnlock()
 	for _, r := range rooms {
-		if err := s.reconcileRoom(ctx, r, false); err != nil && ctx.Err() == nil {
+		if err := s.reconcileRoom(ctx, r, nil, false); err != nil && ctx.Err() == nil {
 			// Say it once per outage, not on every retry.
 			level := slog.LevelDebug
 			if _, failing := s.graceRetry[r]; !failing && !storageFull(err) {
@@ -180,29 +208,49 @@ func (s *Service) expirePending(ctx context.Context) {
 	}
 }
 
-// reconcileRoom brings one room's call in line with LiveKit. roomGone
-// says a listing already showed that LiveKit has no such room.
-func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone bool) error {
-	unlock := s.lockRoom(roomID)
-	defer unlock()
-	call := s.call(roomID)
-	if call == nil {
-		return nil
+// reconcileRoom brings one room's call in line with LiveKit. snap is what
+// was known of the call before LiveKit was asked (nil: take it now), and
+// roomGone says a listing already showed that LiveKit has no such room.
+// LiveKit and the host are asked outside the room lock; under it, only
+// devices with no fact newer than snap are judged by what LiveKit said.
+func (s *Service) reconcileRoom(ctx context.Context, roomID string, snap *callSnap, roomGone bool) error {
+	if snap == nil {
+		s.mu.RLock()
+		c := s.proj.Call(roomID)
+		if c != nil {
+			sn := snapshot(c)
+			snap = &sn
+		}
+		s.mu.RUnlock()
+		if snap == nil {
+			return nil
+		}
 	}
 	var present []*lkproto.ParticipantInfo
 	if !roomGone {
 		var err error
-		present, err = s.lk.Participants(ctx, s.lk.RoomName(roomID, call.ID))
+		present, err = s.lk.Participants(ctx, s.lk.RoomName(roomID, snap.callID))
 		if err != nil && !errors.Is(err, livekit.ErrRoomNotFound) {
 			return err
 		}
 	}
-	member, err := s.memberships(ctx, roomID, call, present)
+	member, err := s.memberships(ctx, roomID, snap.users, present)
 	if err != nil {
 		return err
 	}
-	b, revoked, fix := s.diff(call, present, member, s.clock.Now())
+	unlock := s.lockRoom(roomID)
+	call := s.call(roomID)
+	if call == nil || call.ID != snap.callID {
+		unlock()
+		return nil
+	}
+	b, f := s.diff(call, present, member, snap.seq, s.clock.Now())
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceReconcile)
+	if err == nil {
+		s.announce(ctx, roomID, evs)
+		s.raise(&f)
+	}
+	unlock()
 	if err != nil {
 		return err
 	}
@@ -210,15 +258,13 @@ func (s *Service) reconcileRoom(ctx context.Context, roomID string, roomGone boo
 	if len(evs) > 0 {
 		s.log.InfoContext(ctx, "reconciled call with livekit", "room", roomID, "call", call.ID, "events", len(evs))
 	}
-	s.announce(ctx, roomID, evs)
-	s.removeFromLiveKit(ctx, roomID, call.ID, revoked)
-	s.fixRoles(ctx, roomID, call.ID, fix)
+	s.follow(ctx, f)
 	return nil
 }
 
 // memberships asks the host, once per user, whether the users in the call
 // or in LiveKit's room are still members.
-func (s *Service) memberships(ctx context.Context, roomID string, call *eventlog.Call, present []*lkproto.ParticipantInfo) (map[string]bool, error) {
+func (s *Service) memberships(ctx context.Context, roomID string, users []string, present []*lkproto.ParticipantInfo) (map[string]bool, error) {
 	member := map[string]bool{}
 	check := func(userID string) error {
 		if _, done := member[userID]; done || userID == "" {
@@ -231,8 +277,8 @@ func (s *Service) memberships(ctx context.Context, roomID string, call *eventlog
 		member[userID] = ok
 		return nil
 	}
-	for _, p := range call.Participants {
-		if err := check(p.UserID); err != nil {
+	for _, u := range users {
+		if err := check(u); err != nil {
 			return nil, err
 		}
 	}
@@ -245,54 +291,83 @@ func (s *Service) memberships(ctx context.Context, roomID string, call *eventlog
 	return member, nil
 }
 
-// diff returns the events that turn call into what LiveKit reports, the
-// devices in LiveKit to disconnect because their user is no longer a
-// member of the room (member says who is), and those whose permissions
-// do not match their role.
-func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, member map[string]bool, now time.Time) (eventlog.Batch, []string, []roleFix) {
+// diff returns the events that turn call into what LiveKit reported when
+// the call was at sequence number seq, and what LiveKit must be told:
+// sessions to disconnect because they may not be in the call (see
+// admitSession) and devices whose permissions do not match their role.
+// member says which users are members of the room; a user it does not
+// know of joined after the snapshot and is left alone. Devices with a
+// fact newer than seq are left alone too: LiveKit was asked before it.
+func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, member map[string]bool, seq int64, now time.Time) (eventlog.Batch, followUp) {
 	var b eventlog.Batch
-	var revoked []string
-	var fix []roleFix
+	f := followUp{roomID: call.RoomID, callID: call.ID}
 	seen := make(map[string]bool, len(present))
 	base := eventlog.Event{RoomID: call.RoomID, CallID: call.ID, Source: eventlog.SourceReconcile}
 	accepted := map[string]bool{}
 	for _, p := range present {
 		userID, ok := UserOfIdentity(p.GetIdentity())
-		if !ok || call.LeftSIDs[p.GetSid()] {
+		if !ok {
 			continue
 		}
-		if !member[userID] {
-			revoked = append(revoked, p.GetIdentity())
+		isMember, known := member[userID]
+		if call.Touched[p.GetIdentity()] > seq || !known {
+			seen[p.GetIdentity()] = true
+			continue
+		}
+		cur := call.Participants[p.GetIdentity()]
+		if call.LeftSIDs[p.GetSid()] {
+			// A session known to be over that LiveKit still has: if it is
+			// one that may not be in the call (a removal LiveKit missed),
+			// it goes again.
+			if _, v := s.admitSession(call, p, isMember); cur == nil && v == refuse {
+				f.remove = append(f.remove, removal{identity: p.GetIdentity()})
+			}
+			continue
+		}
+		if cur != nil && cur.OtherGeneration(livekit.Generation(p)) {
+			// An older join's session of a device that has a newer one:
+			// it tells nothing about the device (and cannot be removed
+			// by identity without the newer one).
+			continue
+		}
+		if cur == nil || cur.SID != p.GetSid() {
+			e, v := s.admitSession(call, p, isMember)
+			e.RoomID, e.CallID, e.Source = base.RoomID, base.CallID, base.Source
+			if v == ignore {
+				continue
+			}
+			if v == refuse {
+				b.Events = append(b.Events, e)
+				f.remove = append(f.remove, removal{identity: e.Identity})
+				continue
+			}
+			if !accepted[userID] {
+				accepted[userID] = true
+				b.Events = append(b.Events, acceptRing(call, userID, eventlog.SourceReconcile)...)
+			}
+			b.Events = append(b.Events, e)
+		} else if !isMember {
+			// Its confirmed session goes with the device (below).
+			f.remove = append(f.remove, removal{identity: p.GetIdentity()})
 			continue
 		}
 		seen[p.GetIdentity()] = true
-		cur := call.Participants[p.GetIdentity()]
-		if cur != nil && cur.Role != roleOf(p) {
-			fix = append(fix, roleFix{identity: p.GetIdentity(), listener: cur.Role == eventlog.RoleListener})
+		if want := s.roleOfUser(call, cur, userID, p); want != roleOf(p) {
+			f.fix = append(f.fix, roleFix{identity: p.GetIdentity(), listener: want == eventlog.RoleListener})
 		}
-		if cur != nil && cur.SID == p.GetSid() {
-			continue
-		}
-		if !accepted[userID] {
-			accepted[userID] = true
-			b.Events = append(b.Events, acceptRing(call, userID, eventlog.SourceReconcile)...)
-		}
-		e := base
-		e.Kind, e.Identity, e.UserID, e.Name, e.SID = eventlog.ParticipantJoined, p.GetIdentity(), userID, p.GetName(), p.GetSid()
-		e.SessionStart = sessionStart(p)
-		if cur == nil {
-			e.Role = roleOf(p)
-		}
-		b.Events = append(b.Events, e)
 	}
 	for _, p := range call.Sorted() {
-		if seen[p.Identity] {
+		if seen[p.Identity] || call.Touched[p.Identity] > seq {
+			continue
+		}
+		isMember, known := member[p.UserID]
+		if !known {
 			continue
 		}
 		e := base
 		e.Kind, e.Identity, e.UserID, e.Name = eventlog.ParticipantLeft, p.Identity, p.UserID, p.Name
 		switch {
-		case !member[p.UserID]:
+		case !isMember:
 			e.SID, e.Reason = p.SID, eventlog.ReasonRevoked
 		case !p.Pending():
 			e.SID, e.Reason = p.SID, eventlog.ReasonAbsent
@@ -303,5 +378,5 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 		}
 		b.Events = append(b.Events, e)
 	}
-	return b, revoked, fix
+	return b, f
 }

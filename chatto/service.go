@@ -46,12 +46,15 @@ type Service struct {
 	stripes [1024]sync.Mutex
 	seed    maphash.Seed
 
-	mu   sync.RWMutex // guards proj, keys and hands
+	mu   sync.RWMutex // guards proj, keys, hands and fences
 	proj *eventlog.Projection
 	keys map[string]*eventlog.CallKey // by call id
 	// handovers hold a call's previous key for keyHandover after a
 	// rotation, by call id, for devices joining meanwhile (handover).
 	handovers map[string]*eventlog.CallKey
+	// fences are the removals decided but not yet done by LiveKit, by
+	// room and identity (see followup.go).
+	fences map[string]*fence
 	// hands are raised hands, by call id and identity: live state, not
 	// facts (see README).
 	hands map[string]map[string]time.Time
@@ -139,6 +142,7 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		keys:       make(map[string]*eventlog.CallKey),
 		handovers:  make(map[string]*eventlog.CallKey),
 		hands:      make(map[string]map[string]time.Time),
+		fences:     make(map[string]*fence),
 		handRev:    make(map[string]int64),
 		wake:       make(chan struct{}, 1),
 		joins:      joinLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},

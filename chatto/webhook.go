@@ -9,88 +9,93 @@ import (
 	"github.com/livekit/protocol/webhook"
 
 	"github.com/chattocalls/chatto/eventlog"
+	"github.com/chattocalls/chatto/livekit"
 )
 
 // HandleWebhook applies a verified LiveKit webhook. Events for rooms that
 // are not an active call of ours are ignored. An error means nothing was
 // recorded and LiveKit should retry.
 func (s *Service) HandleWebhook(ctx context.Context, ev *lkproto.WebhookEvent) error {
-	res, err := s.applyWebhook(ctx, ev)
-	if err == nil {
-		s.metrics.webhookApplied(res)
+	res, f, err := s.applyWebhook(ctx, ev)
+	if err != nil {
+		return err
 	}
-	return err
+	s.metrics.webhookApplied(res)
+	// What LiveKit must be told runs after the room lock, and the answer
+	// does not wait for it: LiveKit delivers a room's webhooks in order,
+	// so a slow answer would hold up the room's next ones.
+	s.followLater(ctx, f)
+	return nil
 }
 
-// applyWebhook is HandleWebhook; it also says what the webhook did.
-func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (webhookResult, error) {
+// applyWebhook is HandleWebhook under the room lock; it also says what
+// the webhook did and what LiveKit must be told.
+func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (webhookResult, followUp, error) {
 	roomID, callID, ok := s.lk.ParseRoomName(ev.GetRoom().GetName())
+	f := followUp{roomID: roomID, callID: callID}
 	if !ok {
-		return webhookIgnored, nil
+		return webhookIgnored, f, nil
 	}
 	unlock := s.lockRoom(roomID)
 	defer unlock()
 	call := s.call(roomID)
 	if call == nil || call.ID != callID {
 		s.deleteLateRoom(ctx, ev)
-		return webhookIgnored, nil
+		return webhookIgnored, f, nil
 	}
 	if ev.GetId() != "" && call.WebhookIDs[ev.GetId()] {
-		return webhookDuplicate, nil
+		return webhookDuplicate, f, nil
 	}
 	base := eventlog.Event{RoomID: roomID, CallID: callID, Source: eventlog.SourceLiveKit, LiveKitEventID: ev.GetId()}
 	var b eventlog.Batch
-	var revoked []string
-	var fix []roleFix
 	switch ev.GetEvent() {
 	case webhook.EventParticipantJoined:
 		p := ev.GetParticipant()
 		userID, ok := UserOfIdentity(p.GetIdentity())
 		cur := call.Participants[p.GetIdentity()]
 		if !ok || p.GetSid() == "" || call.LeftSIDs[p.GetSid()] || (cur != nil && cur.SID == p.GetSid()) {
-			return webhookIgnored, nil
+			return webhookIgnored, f, nil
 		}
-		if staleSession(cur, p) {
-			// A late join of a session older than the one the device
-			// has (or had before it asked for a new token).
-			return webhookIgnored, nil
+		if cur != nil && (cur.OtherGeneration(livekit.Generation(p)) || staleSession(cur, p)) {
+			// A late join of an older session of a device that has a
+			// newer one (or had one, before it asked for a new token).
+			return webhookIgnored, f, nil
 		}
 		member, err := s.host.IsMember(ctx, roomID, userID)
 		if err != nil {
-			return webhookIgnored, fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
+			return webhookIgnored, f, fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
 		}
-		e := base
-		e.Identity, e.UserID, e.Name, e.SID, e.SessionStart = p.GetIdentity(), userID, p.GetName(), p.GetSid(), sessionStart(p)
-		if !member {
-			// Someone who is no longer in the room (a token from before
-			// they left): record the session as over and disconnect it.
-			e.Kind, e.Reason = eventlog.ParticipantLeft, eventlog.ReasonRevoked
+		e, v := s.admitSession(call, p, member)
+		e.RoomID, e.CallID, e.Source, e.LiveKitEventID = base.RoomID, base.CallID, base.Source, base.LiveKitEventID
+		if v == ignore {
+			return webhookIgnored, f, nil
+		}
+		if v == refuse {
 			b.Events = append(b.Events, e)
-			revoked = append(revoked, e.Identity)
+			f.remove = append(f.remove, removal{identity: e.Identity})
 			break
 		}
-		e.Kind = eventlog.ParticipantJoined
-		if cur == nil {
-			e.Role = roleOf(p)
-		} else if cur.Role != roleOf(p) {
-			// Its token predates an admin's change of its role.
-			fix = append(fix, roleFix{identity: e.Identity, listener: cur.Role == eventlog.RoleListener})
+		if want := s.roleOfUser(call, cur, userID, p); want != roleOf(p) {
+			// Its token predates an admin's change of its user's role.
+			f.fix = append(f.fix, roleFix{identity: e.Identity, listener: want == eventlog.RoleListener})
 		}
 		b.Events = append(b.Events, acceptRing(call, userID, eventlog.SourceLiveKit)...)
 		b.Events = append(b.Events, e)
 	case webhook.EventParticipantLeft, webhook.EventParticipantConnectionAborted:
 		p := ev.GetParticipant()
 		if p.GetSid() == "" || call.LeftSIDs[p.GetSid()] {
-			return webhookIgnored, nil
+			return webhookIgnored, f, nil
 		}
 		// Recorded even when the session is not (or no longer) the
 		// participant's current one: the tombstone stops a late
-		// participant_joined of that session from resurrecting it.
+		// participant_joined of that session from resurrecting it. A leave
+		// of another generation than the device's current one removes
+		// nothing (eventlog.Call.Apply).
 		e := base
 		e.Kind, e.Identity, e.SID, e.Reason = eventlog.ParticipantLeft, p.GetIdentity(), p.GetSid(), eventlog.ReasonLeft
 		e.UserID, _ = UserOfIdentity(p.GetIdentity())
-		e.SessionStart = sessionStart(p)
-		if cur := call.Participants[p.GetIdentity()]; cur != nil && cur.Pending() && ownSession(cur, p) {
+		e.SessionStart, e.Generation = sessionStart(p), livekit.Generation(p)
+		if cur := call.Participants[p.GetIdentity()]; cur != nil && cur.Pending() && ownSession(cur, p) && !cur.OtherGeneration(e.Generation) {
 			// The pending device's own session: LiveKit's join webhook
 			// for it was lost. Record that it joined, so the leave
 			// removes it now instead of when the join grace runs out.
@@ -123,35 +128,85 @@ func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (w
 			b.Events = append(b.Events, e)
 		}
 	default:
-		return webhookIgnored, nil
+		return webhookIgnored, f, nil
 	}
 	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceLiveKit)
 	if err != nil {
-		return webhookIgnored, err
+		return webhookIgnored, followUp{}, err
 	}
 	s.announce(ctx, roomID, evs)
-	s.removeFromLiveKit(ctx, roomID, callID, revoked)
-	s.fixRoles(ctx, roomID, callID, fix)
+	s.raise(&f)
 	if len(evs) == 0 {
-		return webhookIgnored, nil
+		return webhookIgnored, f, nil
 	}
-	return webhookApplied, nil
+	return webhookApplied, f, nil
 }
 
-// roleFix is a device whose LiveKit permissions do not match its role.
-type roleFix struct {
-	identity string
-	listener bool
+// verdict is what becomes of a LiveKit session a webhook or a listing
+// reports for a device that is not in the call under that session.
+type verdict int
+
+const (
+	// admit: participant_joined adds or confirms the device.
+	admit verdict = iota
+	// refuse: the session may not be in the call, and no session of its
+	// identity may: recorded as over (participant_left, so its own late
+	// facts are ignored) and disconnected. LiveKit removes by identity,
+	// which is safe only then.
+	refuse
+	// ignore: the session is of an older join of a device that has (or
+	// may yet connect with) a newer one: it neither adds, replaces nor
+	// removes the device, and is not disconnected, since removing its
+	// identity could take the newer session.
+	ignore
+)
+
+// admitSession decides about a LiveKit session of a device that is not
+// in the call under that session, and returns the fact to record for
+// admit (participant_joined) or refuse (participant_left). A session is
+// refused if its user is no longer a member of the room (revoked), was
+// removed by an admin within the cooldown, or if the device is not in the
+// call and its latest join was ended (a leave): then no token of the
+// identity is good. One of any other join than the device's latest is
+// ignored.
+func (s *Service) admitSession(call *eventlog.Call, p *lkproto.ParticipantInfo, member bool) (eventlog.Event, verdict) {
+	userID, _ := UserOfIdentity(p.GetIdentity())
+	identity, gen := p.GetIdentity(), livekit.Generation(p)
+	cur := call.Participants[identity]
+	e := eventlog.Event{
+		Kind: eventlog.ParticipantJoined, Identity: identity, UserID: userID, Name: p.GetName(),
+		SID: p.GetSid(), SessionStart: sessionStart(p), Generation: gen,
+	}
+	switch {
+	case !member:
+		e.Kind, e.Reason = eventlog.ParticipantLeft, eventlog.ReasonRevoked
+		return e, refuse
+	case s.removedFor(call, userID, s.clock.Now()) > 0:
+		e.Kind, e.Reason, e.Detail = eventlog.ParticipantLeft, eventlog.ReasonRefused, eventlog.ReasonRemoved
+		return e, refuse
+	case cur == nil && gen != "" && call.EndedGenerations[call.Generations[identity]]:
+		e.Kind, e.Reason, e.Detail = eventlog.ParticipantLeft, eventlog.ReasonRefused, eventlog.DetailStaleGeneration
+		return e, refuse
+	case cur == nil && !call.Admits(identity, gen):
+		return e, ignore
+	}
+	if cur == nil {
+		e.Role = s.roleOfUser(call, nil, userID, p)
+	}
+	return e, admit
 }
 
-// fixRoles gives devices the permissions of their role, e.g. a device
-// demoted while it held a speaker's token and had not connected yet.
-func (s *Service) fixRoles(ctx context.Context, roomID, callID string, fixes []roleFix) {
-	for _, f := range fixes {
-		if err := s.lk.SetListener(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), f.identity, f.listener); err != nil {
-			s.log.WarnContext(ctx, "align livekit permissions with the participant's role", "room", roomID, "err", err)
-		}
+// roleOfUser is the role a device LiveKit reports should have: its own
+// if it is in the call, else the one an admin gave its user, else what
+// its token grants.
+func (s *Service) roleOfUser(call *eventlog.Call, cur *eventlog.Participant, userID string, p *lkproto.ParticipantInfo) string {
+	if cur != nil {
+		return cur.Role
 	}
+	if r := call.Roles[userID]; r != "" {
+		return r
+	}
+	return roleOf(p)
 }
 
 // sessionStart is when LiveKit says the participant's session joined.
@@ -210,15 +265,6 @@ func roleOf(p *lkproto.ParticipantInfo) string {
 		return eventlog.RoleListener
 	}
 	return eventlog.RoleSpeaker
-}
-
-// removeFromLiveKit disconnects devices that must not be in the call.
-func (s *Service) removeFromLiveKit(ctx context.Context, roomID, callID string, identities []string) {
-	for _, id := range identities {
-		if err := s.lk.RemoveParticipant(context.WithoutCancel(ctx), s.lk.RoomName(roomID, callID), id); err != nil {
-			s.log.WarnContext(ctx, "remove a non-member from livekit", "room", roomID, "err", err)
-		}
-	}
 }
 
 // acceptRing returns the ring_stopped that a rung user's device showing

@@ -52,6 +52,13 @@ const (
 	ReasonRemoved  = "removed"   // a room admin removed the device
 	ReasonRevoked  = "revoked"   // the user is no longer a member of the room
 	ReasonLastLeft = "last_left" // call_ended: nobody is left
+	// ReasonRefused: a session LiveKit reported that may not be in the
+	// call (its user was removed within the cooldown, or its join is not
+	// the device's current one) was disconnected.
+	ReasonRefused = "refused"
+	// DetailStaleGeneration: participant_left.Detail of a session refused
+	// because its join is not the device's latest, or was ended.
+	DetailStaleGeneration = "stale_generation"
 )
 
 // Why a ring starts (ring_started.Reason) and what ring_started.Detail and
@@ -127,4 +134,9 @@ type Event struct {
 	// SessionStart is when LiveKit says session SID joined, on facts that
 	// come from LiveKit (zero when unknown).
 	SessionStart time.Time
+	// Generation names one join of a device: participant_joined from the
+	// API records the generation its token carries, a leave from the API
+	// the one it ends, and facts from LiveKit the one LiveKit reported
+	// (empty for tokens that carried none).
+	Generation string
 }

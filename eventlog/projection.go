@@ -81,9 +81,20 @@ type Call struct {
 	// Roles holds the roles admins gave, by user id, so a user who leaves
 	// and comes back keeps the role they were given.
 	Roles map[string]string
-	// Removed holds when an admin removed each identity, for the cooldown
-	// in which it may not come back.
+	// Removed holds when an admin removed each user (all their devices),
+	// by user id, for the cooldown in which none of their devices may
+	// come back.
 	Removed map[string]time.Time
+	// Generations holds the latest join generation granted to each
+	// identity, kept after the device leaves, and EndedGenerations those
+	// a user's leave (or an admin's or the host's decision) ended: a
+	// LiveKit session of any other generation never enters the call.
+	Generations      map[string]string
+	EndedGenerations map[string]bool
+	// Touched holds, by identity, the sequence number of the latest fact
+	// about the device, so an observation of LiveKit made before that
+	// fact is not applied over it.
+	Touched map[string]int64
 	// Participants by identity.
 	Participants map[string]*Participant
 	// LeftSIDs holds LiveKit sessions known to be over, so a late
@@ -116,6 +127,9 @@ type Participant struct {
 	// joined. It stays while the device is pending a new session, so a
 	// late fact about that older session can be recognised.
 	SessionStart time.Time
+	// Generation is the device's current join (empty for joins logged
+	// before generations): only LiveKit sessions of it count.
+	Generation string
 }
 
 // Ring is one user being rung into a call.
@@ -145,6 +159,25 @@ func (c *Call) SortedRings() []*Ring {
 // Pending reports whether LiveKit has not yet confirmed the participant.
 func (p *Participant) Pending() bool { return p.SID == "" }
 
+// OtherGeneration reports whether gen names a join of this device other
+// than its current one. Unknown generations (empty on either side: facts
+// and tokens from before generations) are not "other".
+func (p *Participant) OtherGeneration(gen string) bool {
+	return gen != "" && p.Generation != "" && gen != p.Generation
+}
+
+// Admits reports whether a LiveKit session of generation gen may bring
+// identity into the call while it is not in it: only the latest join
+// granted to the device, and only if nothing ended it since (a leave, a
+// removal). A session without a generation is judged by its session id
+// and times instead.
+func (c *Call) Admits(identity, gen string) bool {
+	if gen == "" {
+		return true
+	}
+	return c.Generations[identity] == gen && !c.EndedGenerations[gen]
+}
+
 // Apply folds one event into the projection. Events are facts already
 // decided by their writer, so Apply never rejects one.
 func (p *Projection) Apply(e Event) {
@@ -163,12 +196,15 @@ func (p *Projection) Apply(e Event) {
 		p.calls[e.RoomID] = &Call{
 			ID: e.CallID, RoomID: e.RoomID, StartedAt: e.At, StartedBy: e.UserID, Seq: e.Seq,
 			Type: typ, Direct: e.Detail == RoomDirect,
-			Rings:        make(map[string]*Ring),
-			Roles:        make(map[string]string),
-			Removed:      make(map[string]time.Time),
-			Participants: make(map[string]*Participant),
-			LeftSIDs:     make(map[string]bool),
-			WebhookIDs:   make(map[string]bool),
+			Rings:            make(map[string]*Ring),
+			Roles:            make(map[string]string),
+			Removed:          make(map[string]time.Time),
+			Participants:     make(map[string]*Participant),
+			Generations:      make(map[string]string),
+			Touched:          make(map[string]int64),
+			EndedGenerations: make(map[string]bool),
+			LeftSIDs:         make(map[string]bool),
+			WebhookIDs:       make(map[string]bool),
 		}
 		return
 	}
@@ -236,30 +272,45 @@ func (c *Call) Apply(e Event) {
 		if !e.SessionStart.IsZero() {
 			part.SessionStart = e.SessionStart
 		}
+		if e.Generation != "" {
+			part.Generation = e.Generation
+			c.Generations[e.Identity] = e.Generation
+		}
+		c.Touched[e.Identity] = e.Seq
 	case ParticipantLeft:
 		// A leave naming a session removes the participant only if that
 		// is still their session; one without (user or timer) always does.
 		// A session replaced by a newer one of the same identity leaves
 		// the device in the call, waiting for LiveKit to confirm the new
 		// session (or for the join grace to drop it).
+		// A leave naming a generation other than the device's current one
+		// is about an older join and removes nothing either.
 		part := c.Participants[e.Identity]
 		switch {
-		case part == nil || (e.SID != "" && part.SID != e.SID):
+		case part == nil || (e.SID != "" && part.SID != e.SID) || part.OtherGeneration(e.Generation):
 		case e.Reason == ReasonReplaced:
 			part.SID, part.PendingSince = "", e.At
 		default:
 			delete(c.Participants, e.Identity)
 		}
-		if e.Reason == ReasonRemoved {
-			c.Removed[e.Identity] = e.At
+		c.Touched[e.Identity] = e.Seq
+		if e.Reason == ReasonRemoved && e.UserID != "" {
+			c.Removed[e.UserID] = e.At
 		}
 		if e.SID != "" {
 			c.LeftSIDs[e.SID] = true
 		}
+		if e.Source == SourceUser && e.Generation != "" {
+			c.EndedGenerations[e.Generation] = true
+		}
 	case RoleChanged:
+		// A role belongs to the user: every device of theirs takes it.
 		c.Roles[e.UserID] = e.Role
-		if part := c.Participants[e.Identity]; part != nil {
-			part.Role = e.Role
+		for _, part := range c.Participants {
+			if part.UserID == e.UserID {
+				part.Role = e.Role
+				c.Touched[part.Identity] = e.Seq
+			}
 		}
 	case CallEnded:
 		clear(c.Participants)
@@ -282,6 +333,9 @@ func (c *Call) Clone() *Call {
 	}
 	out.Roles = maps.Clone(c.Roles)
 	out.Removed = maps.Clone(c.Removed)
+	out.Generations = maps.Clone(c.Generations)
+	out.EndedGenerations = maps.Clone(c.EndedGenerations)
+	out.Touched = maps.Clone(c.Touched)
 	out.LeftSIDs = maps.Clone(c.LeftSIDs)
 	out.WebhookIDs = maps.Clone(c.WebhookIDs)
 	return &out

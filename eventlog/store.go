@@ -24,7 +24,7 @@ var migrations embed.FS
 
 // columns is the select list every event query reads, in scan order.
 const columns = `seq, at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
-	call_type, deadline_ms, outcome, detail, role, lk_joined_ms`
+	call_type, deadline_ms, outcome, detail, role, lk_joined_ms, generation`
 
 // Store is the SQLite-backed log plus the key table. It uses one
 // connection so every write is serialised and secure_delete applies to it.
@@ -92,8 +92,8 @@ func open(ctx context.Context, path string, schema func(context.Context, *sql.DB
 	}
 	insert, err := db.PrepareContext(ctx, `INSERT INTO events
 		(at_ms, room_id, call_id, kind, identity, user_id, name, sid, source, lk_event_id, reason,
-		 call_type, deadline_ms, outcome, detail, role, lk_joined_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 call_type, deadline_ms, outcome, detail, role, lk_joined_ms, generation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("eventlog: prepare append: %w", err)
@@ -463,7 +463,7 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, b Batch) ([]Event, e
 			e.At = time.Now()
 		}
 		res, err := insert.ExecContext(ctx, e.At.UnixMilli(), e.RoomID, e.CallID, string(e.Kind), e.Identity, e.UserID, e.Name,
-			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail, e.Role, unixMilli(e.SessionStart))
+			e.SID, string(e.Source), e.LiveKitEventID, e.Reason, e.CallType, unixMilli(e.Deadline), string(e.Outcome), e.Detail, e.Role, unixMilli(e.SessionStart), e.Generation)
 		if err != nil {
 			return nil, fmt.Errorf("eventlog: append %s: %w", e.Kind, err)
 		}
@@ -660,7 +660,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Event, erro
 		var kind, source, outcome string
 		if err := rows.Scan(&e.Seq, &atMS, &e.RoomID, &e.CallID, &kind, &e.Identity, &e.UserID,
 			&e.Name, &e.SID, &source, &e.LiveKitEventID, &e.Reason,
-			&e.CallType, &deadlineMS, &outcome, &e.Detail, &e.Role, &sessionMS); err != nil {
+			&e.CallType, &deadlineMS, &outcome, &e.Detail, &e.Role, &sessionMS, &e.Generation); err != nil {
 			return nil, fmt.Errorf("eventlog: scan: %w", err)
 		}
 		e.At, e.Kind, e.Source = time.UnixMilli(atMS), Kind(kind), Source(source)

@@ -112,6 +112,20 @@ type TokenRequest struct {
 	Metadata string
 	// Listener tokens may subscribe but not publish.
 	Listener bool
+	// Generation names the join the token belongs to; LiveKit reports it
+	// back as the participant attribute GenerationAttribute.
+	Generation string
+}
+
+// GenerationAttribute is the participant attribute that carries a token's
+// join generation. Participants cannot change it: tokens forbid updating
+// their own metadata and attributes.
+const GenerationAttribute = "chatto.session"
+
+// Generation reads the join generation LiveKit reports for a participant
+// (empty for a token that carried none).
+func Generation(p *lkproto.ParticipantInfo) string {
+	return p.GetAttributes()[GenerationAttribute]
 }
 
 // speakerSources are what a speaker may publish: camera, microphone and a
@@ -131,6 +145,9 @@ func (c *Client) Token(req TokenRequest) (string, time.Time, error) {
 		SetValidFor(c.opt.TokenTTL).
 		SetVideoGrant(grant(req.Room, req.Listener)).
 		SetRoomConfig(c.roomConfig())
+	if req.Generation != "" {
+		at.SetAttributes(map[string]string{GenerationAttribute: req.Generation})
+	}
 	jwt, err := at.ToJWT()
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("livekit: sign token: %w", err)

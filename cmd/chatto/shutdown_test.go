@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -35,7 +34,7 @@ func TestSIGTERMUnderJoinLoadDrainsAndExitsZero(t *testing.T) {
 	c.start()
 	tokens := map[string]string{}
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		tokens[u] = c.patientLogin(u)
+		tokens[u] = c.login(u)
 	}
 	streams := []*sseReader{c.openStream(tokens["bob"]), c.openStream(tokens["carol"])}
 	var workers []*crashWorker
@@ -157,21 +156,4 @@ func (s *sseReader) events() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.n
-}
-
-// patientLogin signs in like login, but tries up to three times: a sign-in
-// is a bcrypt comparison at the production cost, which under -race on a
-// loaded machine can take longer than one request's timeout.
-func (c *crashEnv) patientLogin(user string) string {
-	c.t.Helper()
-	for try := 1; ; try++ {
-		st, raw, err := c.post("", "/api/login", map[string]string{"user": user, "password": crashPassword})
-		var out struct{ Token string }
-		if err == nil && st == 200 && json.Unmarshal(raw, &out) == nil {
-			return out.Token
-		}
-		if try == 3 {
-			c.t.Fatalf("sign in %s: %d %s %v", user, st, raw, err)
-		}
-	}
 }

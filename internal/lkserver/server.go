@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -316,27 +315,6 @@ func killGroup(pid int, sig syscall.Signal) error {
 		return nil
 	}
 	return err
-}
-
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for
-// servers that must be addressed before they start, such as webhook receivers
-// configured into LiveKit.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("lkserver: find free TCP port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func freeUDPPort() (int, error) {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("lkserver: find free UDP port: %w", err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
 // lenient wraps a caller's writer so that its errors (say, a test's log after
