@@ -53,8 +53,8 @@ func (m *Main) metricsHandler() echo.HandlerFunc {
 
 // metricsAllowed lets through a bearer token equal to
 // webserver.metrics_token and, without one, clients on this machine: the
-// peer itself, or the client a reverse proxy on this machine names in
-// X-Forwarded-For (the same rule as the sign-in limits' client address).
+// peer itself, or the client a trusted proxy names in X-Forwarded-For
+// (the same client address as the sign-in limits').
 func (m *Main) metricsAllowed(c echo.Context) error {
 	if ip := net.ParseIP(c.RealIP()); ip != nil && ip.IsLoopback() {
 		return nil

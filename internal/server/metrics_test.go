@@ -238,8 +238,10 @@ func TestMetricsRingOutcomes(t *testing.T) {
 
 func TestMetricsAreForThisMachineOrTheToken(t *testing.T) {
 	const token = "scrape-token-0123456789abcdef"
-	open := calltest.Start(t)
-	withToken := calltest.Start(t, func(c *config.Config) { c.Webserver.MetricsToken = token })
+	// Both behind a trusted proxy on this machine that names its clients.
+	proxied := func(c *config.Config) { c.Webserver.TrustedProxies = []string{"127.0.0.1/32"} }
+	open := calltest.Start(t, proxied)
+	withToken := calltest.Start(t, proxied, func(c *config.Config) { c.Webserver.MetricsToken = token })
 	elsewhere := http.Header{"X-Forwarded-For": {"203.0.113.9"}}
 	for _, tc := range []struct {
 		name   string

@@ -58,6 +58,8 @@ type Main struct {
 	ready readyCache
 	// fresh are the connections without a request yet (conns.go).
 	fresh freshConns
+	// proxies are the trusted reverse proxies (proxy.go).
+	proxies proxies
 }
 
 // New returns a Main for cfg; Run starts it.
@@ -124,12 +126,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	})
 
+	trusted, err := cfg.Webserver.TrustedProxyPrefixes()
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	m.proxies = proxies{trusted: trusted}
+
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The client address (for sign-in limits) is the peer's, or what a
-	// reverse proxy on this machine puts in X-Forwarded-For; anyone else
-	// could write any address there.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	// The client address is the peer's, or what a trusted proxy puts in
+	// X-Forwarded-For (proxy.go); from anyone else the forwarding headers
+	// are gone before any handler runs.
+	e.IPExtractor = m.proxies.clientIP
+	e.Pre(m.proxies.dropUntrusted)
 	// sendBeacon (leaving as the tab closes) cannot send JSON.
 	sameOrigin, err := host.SameOrigin(cfg.Webserver.URL, "/api/rooms/:room/call/leave")
 	if err != nil {
