@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -52,8 +53,10 @@ type Main struct {
 
 	// outgoing delivers the outbox's webhooks.
 	outgoing *outgoing.Worker
-	// registry holds the metrics /metrics serves (see metrics.go).
-	registry *prometheus.Registry
+	// registry holds the metrics /metrics serves to metricsAllow (see
+	// metrics.go).
+	registry     *prometheus.Registry
+	metricsAllow []netip.Prefix
 	// ready is /readyz's last result (see health.go).
 	ready readyCache
 	// fresh are the connections without a request yet (conns.go).
@@ -80,6 +83,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := m.Config
 	// Every line logged while serving a request carries its id.
 	m.log = slog.New(requestIDHandler{m.Log.Handler()})
+	// Config.Load has checked these, but a Main may be given a Config
+	// built in code.
+	trusted, err := cfg.Webserver.TrustedProxyPrefixes()
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	m.proxies = proxies{trusted: trusted}
+	if m.metricsAllow, err = cfg.Webserver.MetricsAllowPrefixes(); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
 	if dir := filepath.Dir(cfg.Database.Path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("server: create database directory: %w", err)
@@ -125,12 +138,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.log.ErrorContext(ctx, "take a removed member out of the call", "room", roomID, "err", err)
 		}
 	})
-
-	trusted, err := cfg.Webserver.TrustedProxyPrefixes()
-	if err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	m.proxies = proxies{trusted: trusted}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
