@@ -12,6 +12,7 @@ import (
 
 	"github.com/chattocalls/chatto/internal/calltest"
 	"github.com/chattocalls/chatto/internal/config"
+	"github.com/chattocalls/chatto/internal/host"
 	"github.com/chattocalls/chatto/internal/server"
 )
 
@@ -183,4 +184,58 @@ func TestAPeerThatIsNotATrustedProxyCannotPickItsAddress(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The session cookie is Secure when the site is served over https, which
+// webserver.url says: behind a proxy that terminates TLS the request
+// itself is plain http, and the scheme a client claims proves nothing.
+func TestSessionCookieIsSecureWhenTheSiteIsHTTPS(t *testing.T) {
+	httpsSite := func(c *config.Config) { c.Webserver.URL = "https://chat.example.org" }
+	claimsHTTPS := http.Header{"X-Forwarded-Proto": {"https"}}
+	for _, tc := range []struct {
+		name   string
+		opts   []calltest.Option
+		header http.Header
+		secure bool
+	}{
+		{"https site, plain http from its proxy", []calltest.Option{trust("127.0.0.1/32"), httpsSite}, nil, true},
+		{"https site, no trusted proxy", []calltest.Option{trust(), httpsSite}, nil, true},
+		{"http site", []calltest.Option{trust()}, nil, false},
+		{"http site, a client claiming https", []calltest.Option{trust()}, claimsHTTPS, false},
+		{"http site, a trusted proxy claiming https", []calltest.Option{trust("127.0.0.1/32")}, claimsHTTPS, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := calltest.Start(t, tc.opts...)
+			h := http.Header{"Origin": {e.Config.Webserver.URL}, "Content-Type": {"application/json"}}
+			for k, vs := range tc.header {
+				h[k] = vs
+			}
+			resp, code := viaProxy(t, e, "POST", "/api/login", `{"user":"alice","password":"demo"}`, h)
+			session := sessionCookie(resp)
+			if resp.StatusCode != 200 || session == nil {
+				t.Fatalf("sign-in: %d %s, cookie %v", resp.StatusCode, code, session)
+			}
+			if session.Secure != tc.secure {
+				t.Errorf("sign-in cookie Secure = %v, want %v", session.Secure, tc.secure)
+			}
+			h.Set("Cookie", host.SessionCookie+"="+session.Value)
+			resp, code = viaProxy(t, e, "POST", "/api/logout", "", h)
+			cleared := sessionCookie(resp)
+			if resp.StatusCode != 204 || cleared == nil || cleared.MaxAge >= 0 {
+				t.Fatalf("sign-out: %d %s, cookie %v", resp.StatusCode, code, cleared)
+			}
+			if cleared.Secure != tc.secure {
+				t.Errorf("sign-out cookie Secure = %v, want %v", cleared.Secure, tc.secure)
+			}
+		})
+	}
+}
+
+func sessionCookie(resp *http.Response) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == host.SessionCookie {
+			return c
+		}
+	}
+	return nil
 }

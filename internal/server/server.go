@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -106,6 +107,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		host.WithWriter(m.store.Write),
 		host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax),
 		host.WithStreamLimits(cfg.Webserver.MaxStreamsPerUser, cfg.Webserver.MaxStreams),
+		host.WithSecureCookie(siteIsHTTPS(cfg.Webserver.URL)),
 	}
 	if m.Demo {
 		hostOpts = append(hostOpts, host.WithDemoData())
@@ -223,6 +225,13 @@ func (m *Main) shutdown(ctx context.Context) error {
 			m.fresh.closeAll()
 		}
 	}
+}
+
+// siteIsHTTPS reports whether browsers reach the site over https, as its
+// public URL says (config has checked that it parses).
+func siteIsHTTPS(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Scheme == "https"
 }
 
 // outgoingOptions splits the [webhooks] section between the delivery
