@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -56,6 +57,42 @@ type Webserver struct {
 	// token read /metrics from anywhere; without it (and in any case)
 	// only clients on this machine may. Never logged.
 	MetricsToken string `toml:"metrics_token" split_words:"true"`
+	// MetricsAllow are the client addresses (CIDRs) /metrics answers
+	// without the token. A client address is the peer's, or the one a
+	// trusted proxy names (see TrustedProxies).
+	MetricsAllow []string `toml:"metrics_allow" split_words:"true"`
+	// TrustedProxies are the reverse proxies (CIDRs) whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed. Anyone else
+	// could write any address there and so pick the address the sign-in
+	// limits count against, or pass the /metrics address check; nobody
+	// is trusted unless listed, not even this machine, since any local
+	// process could then do the same.
+	TrustedProxies []string `toml:"trusted_proxies" split_words:"true"`
+}
+
+// TrustedProxyPrefixes parses TrustedProxies.
+func (w Webserver) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	return parseCIDRs("webserver.trusted_proxies", w.TrustedProxies)
+}
+
+// MetricsAllowPrefixes parses MetricsAllow.
+func (w Webserver) MetricsAllowPrefixes() ([]netip.Prefix, error) {
+	return parseCIDRs("webserver.metrics_allow", w.MetricsAllow)
+}
+
+// parseCIDRs parses a list of CIDRs; errors name key. A bare address is
+// refused rather than read as a single host: "10.0.0.0" may as well
+// have meant the whole network.
+func parseCIDRs(key string, list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not a CIDR (an address and a prefix length, e.g. \"127.0.0.1/32\" or \"::1/128\")", key, s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Database is the [database] section.
@@ -78,6 +115,9 @@ func New() Config {
 			// stays well inside the file descriptors of a small server.
 			MaxStreamsPerUser: 16,
 			MaxStreams:        10000,
+			// Only this machine reads the metrics, and no proxy is
+			// trusted until the operator says which.
+			MetricsAllow: []string{"127.0.0.0/8", "::1/128"},
 		},
 		Database: Database{
 			Path: "data/chatto.db",
@@ -254,6 +294,9 @@ func (c *Config) processEnv() error {
 func (c *Config) normalize() {
 	// Paths are appended to the base URL; a trailing slash would double up.
 	c.Webserver.URL = strings.TrimRight(c.Webserver.URL, "/")
+	// The environment's lists are comma-separated; "a, b" is as meant.
+	trimAll(c.Webserver.TrustedProxies)
+	trimAll(c.Webserver.MetricsAllow)
 	if c.LiveKit.WebhookURL == "" {
 		c.LiveKit.WebhookURL = c.Webserver.URL + "/webhooks/livekit"
 	}
@@ -268,6 +311,12 @@ func (c Config) validate() error {
 		return fmt.Errorf("webserver.listen: %w", err)
 	}
 	if err := c.Webserver.validateSessions(); err != nil {
+		return err
+	}
+	if _, err := c.Webserver.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
+	if _, err := c.Webserver.MetricsAllowPrefixes(); err != nil {
 		return err
 	}
 	if c.Database.Path == "" {
@@ -303,6 +352,12 @@ func (w Webserver) validateSessions() error {
 		return errors.New("webserver.metrics_token: must be at least 16 characters without spaces (e.g. `openssl rand -hex 16`)")
 	}
 	return nil
+}
+
+func trimAll(list []string) {
+	for i, s := range list {
+		list[i] = strings.TrimSpace(s)
+	}
 }
 
 func checkBaseURL(raw string) error {
@@ -381,6 +436,8 @@ func (c Config) LogValue() slog.Value {
 			slog.Int("max_streams_per_user", c.Webserver.MaxStreamsPerUser),
 			slog.Int("max_streams", c.Webserver.MaxStreams),
 			slog.String("metrics_token", redacted(c.Webserver.MetricsToken)),
+			slog.Any("metrics_allow", c.Webserver.MetricsAllow),
+			slog.Any("trusted_proxies", c.Webserver.TrustedProxies),
 		),
 		slog.Group("database",
 			slog.String("path", c.Database.Path),

@@ -108,7 +108,8 @@ func leaves(t testing.TB) []leaf {
 }
 
 // nonDefault holds, for every key, a valid value that differs from its
-// default, written the way fmt prints the field so it can be compared back.
+// default, written the way asEnv prints the field so it can be compared
+// back.
 var nonDefault = map[string]string{
 	"webserver.url":                  "https://chat.example.com",
 	"webserver.listen":               "0.0.0.0:9999",
@@ -117,6 +118,8 @@ var nonDefault = map[string]string{
 	"webserver.max_streams_per_user": "4",
 	"webserver.max_streams":          "100",
 	"webserver.metrics_token":        "scrape-token-0123456789",
+	"webserver.metrics_allow":        "10.0.0.0/8,2001:db8::/32",
+	"webserver.trusted_proxies":      "127.0.0.1/32",
 	"database.path":                  "/srv/chatto/chatto.db",
 	"livekit.enabled":                "true",
 	"livekit.url":                    "wss://lk.example.com",
@@ -147,6 +150,19 @@ var nonDefault = map[string]string{
 	"webhooks.concurrency":           "2",
 	"webhooks.retry_base":            "2s",
 	"webhooks.retry_max":             "1m0s",
+}
+
+// asEnv prints a setting the way its environment variable spells it:
+// lists comma-separated, everything else as fmt prints it.
+func asEnv(v reflect.Value) string {
+	if v.Kind() != reflect.Slice {
+		return fmt.Sprint(v.Interface())
+	}
+	parts := make([]string, v.Len())
+	for i := range parts {
+		parts[i] = fmt.Sprint(v.Index(i).Interface())
+	}
+	return strings.Join(parts, ",")
 }
 
 // enabledTOML is a minimal valid [livekit] section with calls on.
@@ -273,6 +289,43 @@ listen = ":9000"
 			}
 		},
 	}, {
+		name: "no proxy is trusted and only this machine reads the metrics by default",
+		toml: "# nothing\n",
+		check: func(t *testing.T, c Config) {
+			if len(c.Webserver.TrustedProxies) != 0 {
+				t.Errorf("webserver.trusted_proxies = %q, want none", c.Webserver.TrustedProxies)
+			}
+			if want := []string{"127.0.0.0/8", "::1/128"}; !reflect.DeepEqual(c.Webserver.MetricsAllow, want) {
+				t.Errorf("webserver.metrics_allow = %q, want %q", c.Webserver.MetricsAllow, want)
+			}
+		},
+	}, {
+		name: "address lists from the file replace the defaults",
+		toml: "[webserver]\ntrusted_proxies = [\"127.0.0.1/32\", \"::1/128\"]\nmetrics_allow = [\"10.0.0.0/8\"]\n",
+		check: func(t *testing.T, c Config) {
+			if want := []string{"127.0.0.1/32", "::1/128"}; !reflect.DeepEqual(c.Webserver.TrustedProxies, want) {
+				t.Errorf("webserver.trusted_proxies = %q, want %q", c.Webserver.TrustedProxies, want)
+			}
+			if want := []string{"10.0.0.0/8"}; !reflect.DeepEqual(c.Webserver.MetricsAllow, want) {
+				t.Errorf("webserver.metrics_allow = %q, want %q", c.Webserver.MetricsAllow, want)
+			}
+		},
+	}, {
+		name: "address lists from the environment are comma-separated, and empty means none",
+		toml: "[webserver]\ntrusted_proxies = [\"192.0.2.1/32\"]\n",
+		env: map[string]string{
+			"CHATTO_WEBSERVER_TRUSTED_PROXIES": "127.0.0.1/32, 10.0.0.0/8",
+			"CHATTO_WEBSERVER_METRICS_ALLOW":   "",
+		},
+		check: func(t *testing.T, c Config) {
+			if want := []string{"127.0.0.1/32", "10.0.0.0/8"}; !reflect.DeepEqual(c.Webserver.TrustedProxies, want) {
+				t.Errorf("webserver.trusted_proxies = %q, want %q", c.Webserver.TrustedProxies, want)
+			}
+			if len(c.Webserver.MetricsAllow) != 0 {
+				t.Errorf("webserver.metrics_allow = %q, want none", c.Webserver.MetricsAllow)
+			}
+		},
+	}, {
 		name: "enabled=false with empty keys is valid",
 		toml: "[livekit]\nenabled = false\nurl = \"\"\napi_key = \"\"\napi_secret = \"\"\n",
 		check: func(t *testing.T, c Config) {
@@ -374,6 +427,26 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		name: "listen with a non-numeric port",
 		toml: "[webserver]\nlisten = \"127.0.0.1:http\"\n",
 		want: []string{"config: webserver.listen: "},
+	}, {
+		name: "trusted proxy that is not a CIDR",
+		toml: "[webserver]\ntrusted_proxies = [\"127.0.0.1/32\", \"proxy.internal\"]\n",
+		want: []string{"config: webserver.trusted_proxies: ", `"proxy.internal"`},
+	}, {
+		name: "trusted proxy as a bare address",
+		env:  map[string]string{"CHATTO_WEBSERVER_TRUSTED_PROXIES": "10.0.0.1"},
+		want: []string{"config: webserver.trusted_proxies: ", `"10.0.0.1"`},
+	}, {
+		name: "trusted proxies as a string instead of a list",
+		toml: "[webserver]\ntrusted_proxies = \"127.0.0.1/32\"\n",
+		want: []string{"webserver.trusted_proxies"},
+	}, {
+		name: "metrics_allow with a prefix length out of range",
+		toml: "[webserver]\nmetrics_allow = [\"127.0.0.0/33\"]\n",
+		want: []string{"config: webserver.metrics_allow: ", `"127.0.0.0/33"`},
+	}, {
+		name: "metrics_allow with an empty entry",
+		env:  map[string]string{"CHATTO_WEBSERVER_METRICS_ALLOW": "::1/128,,127.0.0.0/8"},
+		want: []string{"config: webserver.metrics_allow: ", `""`},
 	}, {
 		name: "empty database path",
 		toml: "[database]\npath = \"\"\n",
@@ -532,11 +605,11 @@ func TestEveryKeyHasItsEnvVar(t *testing.T) {
 	}
 	defaults := New()
 	for _, l := range ls {
-		got := fmt.Sprint(l.value(c).Interface())
+		got := asEnv(l.value(c))
 		if got != nonDefault[l.key] {
 			t.Errorf("%s=%q: %s = %q", l.env, nonDefault[l.key], l.key, got)
 		}
-		if got == fmt.Sprint(l.value(defaults).Interface()) {
+		if got == asEnv(l.value(defaults)) {
 			t.Errorf("nonDefault[%q] equals the default, so it proves nothing", l.key)
 		}
 	}
@@ -605,7 +678,9 @@ func TestExampleFileLoadsAndListsEveryKeyWithItsDefault(t *testing.T) {
 		if example[l.key] {
 			continue
 		}
-		if got, want := l.value(raw).Interface(), l.value(defaults).Interface(); got != want {
+		// Compared as written, so an empty list in the file is the
+		// default's none.
+		if got, want := asEnv(l.value(raw)), asEnv(l.value(defaults)); got != want {
 			t.Errorf("%s = %v in %s, but the default is %v", l.key, got, exampleFile, want)
 		}
 	}

@@ -96,6 +96,8 @@ type options struct {
 	// write, if set, runs timeline writes in the event log's group
 	// commits (eventlog.Store.Write).
 	write func(context.Context, func(context.Context, *sql.Tx) error) error
+	// secureCookie marks the session cookie Secure.
+	secureCookie bool
 }
 
 // WithDB makes the host use an open handle on the database file (the
@@ -121,6 +123,13 @@ func WithWriter(write func(context.Context, func(context.Context, *sql.Tx) error
 func WithStreamLimits(perUser, total int) Option {
 	return func(o *options) { o.streamsPerUser, o.streams = perUser, total }
 }
+
+// WithSecureCookie marks the session cookie Secure (browsers send it over
+// https only) when secure is true: set it when the site's public URL is
+// https. The request's own scheme cannot tell: a proxy that terminates
+// TLS forwards plain http, and its X-Forwarded-Proto is a header a
+// client may write too.
+func WithSecureCookie(secure bool) Option { return func(o *options) { o.secureCookie = secure } }
 
 // WithDemoData seeds the demo users and rooms into a database that has no
 // users yet (the dev command and the tests; never a production server).

@@ -18,7 +18,9 @@ import (
 
 // Mount registers the host's own routes: sign-in, rooms, timeline and the
 // realtime stream. Handlers return their errors to echo; the server's
-// HTTPErrorHandler renders them in the plugin's error shape.
+// HTTPErrorHandler renders them in the plugin's error shape. Sign-in
+// limits count per c.RealIP(), so e needs an IPExtractor: without one,
+// echo believes any client's X-Forwarded-For.
 func (h *Host) Mount(e *echo.Echo) {
 	e.POST("/api/login", h.login)
 	e.POST("/api/logout", h.logout)
@@ -94,7 +96,7 @@ func (h *Host) login(c echo.Context) error {
 		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		// Strict keeps other sites from riding the cookie; SameOrigin
 		// also refuses same-site pages of other origins.
-		SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https",
+		SameSite: http.SameSiteStrictMode, Secure: h.opt.secureCookie,
 		MaxAge: int(h.opt.sessionMax.Seconds()),
 	})
 	return c.JSON(http.StatusOK, map[string]string{"token": token, "user_id": req.User})
@@ -106,7 +108,8 @@ func (h *Host) logout(c echo.Context) error {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: h.opt.secureCookie})
 	return c.NoContent(http.StatusNoContent)
 }
 

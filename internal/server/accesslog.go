@@ -5,18 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
-	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
-// RequestIDHeader carries a request's id: taken from a reverse proxy on
-// this machine that sets it, otherwise made here, and always echoed in
-// the answer.
+// RequestIDHeader carries a request's id: taken from a trusted proxy
+// (webserver.trusted_proxies) that sets it, otherwise made here, and
+// always echoed in the answer.
 const RequestIDHeader = "X-Request-Id"
 
 // requestIDPattern is what an incoming request id may look like: what
@@ -65,7 +62,7 @@ func (m *Main) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		start := time.Now()
 		req := c.Request()
 		id := req.Header.Get(RequestIDHeader)
-		if !requestIDPattern.MatchString(id) || !peerIsLoopback(req) {
+		if !requestIDPattern.MatchString(id) || !m.proxies.fromTrustedProxy(req) {
 			id = newRequestID()
 		}
 		c.Response().Header().Set(RequestIDHeader, id)
@@ -91,17 +88,6 @@ func (m *Main) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		)
 		return nil
 	}
-}
-
-// peerIsLoopback reports whether the connection comes from this machine,
-// i.e. from a reverse proxy here whose headers are trusted.
-func peerIsLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 func newRequestID() string {

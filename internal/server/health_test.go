@@ -15,6 +15,7 @@ import (
 	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/calltest"
+	"github.com/chattocalls/chatto/internal/config"
 	"github.com/chattocalls/chatto/internal/server"
 )
 
@@ -137,11 +138,11 @@ func TestReadyzChecksTheDatabaseLiveKitAndTheReconcile(t *testing.T) {
 }
 
 func TestRequestIDsAreEchoedAndInEveryLogLineOfTheRequest(t *testing.T) {
-	e := calltest.Start(t)
+	e := calltest.Start(t, func(c *config.Config) { c.Webserver.TrustedProxies = []string{"127.0.0.1/32"} })
 	carol := e.Login("carol")
 
-	// A proxy on this machine names the request; LiveKit is down, so the
-	// plugin logs a warning while serving it.
+	// A trusted proxy on this machine names the request; LiveKit is
+	// down, so the plugin logs a warning while serving it.
 	if err := e.LK.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestRequestIDsAreEchoedAndInEveryLogLineOfTheRequest(t *testing.T) {
 		}
 	}
 
-	// A client that is not on this machine cannot name its request.
+	// A client that is not a trusted proxy cannot name its request.
 	rec := httptest.NewRecorder()
 	in := httptest.NewRequest("GET", "/api/calls/config", nil)
 	in.RemoteAddr = "203.0.113.9:40000"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -51,12 +51,12 @@ func (m *Main) metricsHandler() echo.HandlerFunc {
 	}
 }
 
-// metricsAllowed lets through a bearer token equal to
-// webserver.metrics_token and, without one, clients on this machine: the
-// peer itself, or the client a reverse proxy on this machine names in
-// X-Forwarded-For (the same rule as the sign-in limits' client address).
+// metricsAllowed lets through clients in webserver.metrics_allow (by the
+// client address the sign-in limits use: the peer, or the client a
+// trusted proxy names) and, from anywhere, a bearer token equal to
+// webserver.metrics_token.
 func (m *Main) metricsAllowed(c echo.Context) error {
-	if ip := net.ParseIP(c.RealIP()); ip != nil && ip.IsLoopback() {
+	if a, err := netip.ParseAddr(c.RealIP()); err == nil && within(m.metricsAllow, a) {
 		return nil
 	}
 	want := m.Config.Webserver.MetricsToken
@@ -67,7 +67,7 @@ func (m *Main) metricsAllowed(c echo.Context) error {
 	case bearer:
 		return chatto.Errorf(chatto.EUNAUTHORIZED, "wrong metrics token")
 	}
-	return chatto.Errorf(chatto.EFORBIDDEN, "metrics are served to this machine, or with webserver.metrics_token")
+	return chatto.Errorf(chatto.EFORBIDDEN, "metrics are served to the addresses in webserver.metrics_allow, or with webserver.metrics_token")
 }
 
 // serverCollector reports, at scrape time, what the server holds beside

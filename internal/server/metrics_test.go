@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -236,10 +237,15 @@ func TestMetricsRingOutcomes(t *testing.T) {
 	s.want(0, "chatto_rings_active")
 }
 
-func TestMetricsAreForThisMachineOrTheToken(t *testing.T) {
+func TestMetricsAreForMetricsAllowOrTheToken(t *testing.T) {
 	const token = "scrape-token-0123456789abcdef"
-	open := calltest.Start(t)
-	withToken := calltest.Start(t, func(c *config.Config) { c.Webserver.MetricsToken = token })
+	// No proxy, and the default metrics_allow: this machine.
+	direct := calltest.Start(t, trust())
+	// Behind a trusted proxy on this machine that names its clients.
+	open := calltest.Start(t, trust("127.0.0.1/32"))
+	withToken := calltest.Start(t, trust("127.0.0.1/32"), func(c *config.Config) { c.Webserver.MetricsToken = token })
+	// A monitoring network elsewhere, and not this machine.
+	narrow := calltest.Start(t, trust("127.0.0.1/32"), func(c *config.Config) { c.Webserver.MetricsAllow = []string{"198.51.100.0/24"} })
 	elsewhere := http.Header{"X-Forwarded-For": {"203.0.113.9"}}
 	for _, tc := range []struct {
 		name   string
@@ -247,10 +253,12 @@ func TestMetricsAreForThisMachineOrTheToken(t *testing.T) {
 		header http.Header
 		want   int
 	}{
-		{name: "loopback, no token configured", env: open, want: 200},
+		{name: "loopback by default", env: direct, want: 200},
+		{name: "an address forwarded by a peer that is no trusted proxy is not the client", env: direct, header: elsewhere, want: 200},
+		{name: "the trusted proxy itself", env: open, want: 200},
 		{name: "loopback, token configured", env: withToken, want: 200},
-		{name: "from elsewhere through a local proxy", env: open, header: elsewhere, want: 403},
-		{name: "forged loopback address through a local proxy", env: open,
+		{name: "from elsewhere through a trusted proxy", env: open, header: elsewhere, want: 403},
+		{name: "forged loopback address through a trusted proxy", env: open,
 			header: http.Header{"X-Forwarded-For": {"127.0.0.1, 203.0.113.9"}}, want: 403},
 		{name: "from elsewhere with the token", env: withToken,
 			header: http.Header{"X-Forwarded-For": elsewhere["X-Forwarded-For"], "Authorization": {"Bearer " + token}}, want: 200},
@@ -260,14 +268,20 @@ func TestMetricsAreForThisMachineOrTheToken(t *testing.T) {
 			header: http.Header{"X-Forwarded-For": elsewhere["X-Forwarded-For"], "Authorization": {"Bearer " + token}}, want: 401},
 		{name: "loopback with a session's bearer token", env: withToken, header: http.Header{"Authorization": {"Bearer abc"}}, want: 200},
 		{name: "from elsewhere without the token", env: withToken, header: elsewhere, want: 403},
+		{name: "loopback when metrics_allow leaves it out", env: narrow, want: 403},
+		{name: "a client in metrics_allow through a trusted proxy", env: narrow,
+			header: http.Header{"X-Forwarded-For": {"198.51.100.9"}}, want: 200},
+		{name: "a client outside metrics_allow through a trusted proxy", env: narrow, header: elsewhere, want: 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, body := getMetrics(t, tc.env, tc.header)
 			if st != tc.want {
 				t.Fatalf("status %d, want %d: %.200s", st, tc.want, body)
 			}
-			if st != 200 && !strings.Contains(body, `"error"`) {
-				t.Errorf("refusal not in the error shape: %s", body)
+			var e calltest.APIError
+			json.Unmarshal([]byte(body), &e)
+			if want := map[int]string{401: "unauthorized", 403: "forbidden"}[st]; e.Error.Code != want {
+				t.Errorf("refusal %d with code %q, want %q: %s", st, e.Error.Code, want, body)
 			}
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -52,12 +54,16 @@ type Main struct {
 
 	// outgoing delivers the outbox's webhooks.
 	outgoing *outgoing.Worker
-	// registry holds the metrics /metrics serves (see metrics.go).
-	registry *prometheus.Registry
+	// registry holds the metrics /metrics serves to metricsAllow (see
+	// metrics.go).
+	registry     *prometheus.Registry
+	metricsAllow []netip.Prefix
 	// ready is /readyz's last result (see health.go).
 	ready readyCache
 	// fresh are the connections without a request yet (conns.go).
 	fresh freshConns
+	// proxies are the trusted reverse proxies (proxy.go).
+	proxies proxies
 }
 
 // New returns a Main for cfg; Run starts it.
@@ -78,6 +84,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := m.Config
 	// Every line logged while serving a request carries its id.
 	m.log = slog.New(requestIDHandler{m.Log.Handler()})
+	// Config.Load has checked these, but a Main may be given a Config
+	// built in code.
+	trusted, err := cfg.Webserver.TrustedProxyPrefixes()
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	m.proxies = proxies{trusted: trusted}
+	if m.metricsAllow, err = cfg.Webserver.MetricsAllowPrefixes(); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
 	if dir := filepath.Dir(cfg.Database.Path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("server: create database directory: %w", err)
@@ -91,6 +107,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		host.WithWriter(m.store.Write),
 		host.WithSessionLifetimes(cfg.Webserver.SessionIdle, cfg.Webserver.SessionMax),
 		host.WithStreamLimits(cfg.Webserver.MaxStreamsPerUser, cfg.Webserver.MaxStreams),
+		host.WithSecureCookie(siteIsHTTPS(cfg.Webserver.URL)),
 	}
 	if m.Demo {
 		hostOpts = append(hostOpts, host.WithDemoData())
@@ -126,10 +143,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// The client address (for sign-in limits) is the peer's, or what a
-	// reverse proxy on this machine puts in X-Forwarded-For; anyone else
-	// could write any address there.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	// The client address is the peer's, or what a trusted proxy puts in
+	// X-Forwarded-For (proxy.go); from anyone else the forwarding headers
+	// are gone before any handler runs.
+	e.IPExtractor = m.proxies.clientIP
+	e.Pre(m.proxies.dropUntrusted)
 	// sendBeacon (leaving as the tab closes) cannot send JSON.
 	sameOrigin, err := host.SameOrigin(cfg.Webserver.URL, "/api/rooms/:room/call/leave")
 	if err != nil {
@@ -207,6 +225,13 @@ func (m *Main) shutdown(ctx context.Context) error {
 			m.fresh.closeAll()
 		}
 	}
+}
+
+// siteIsHTTPS reports whether browsers reach the site over https, as its
+// public URL says (config has checked that it parses).
+func siteIsHTTPS(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Scheme == "https"
 }
 
 // outgoingOptions splits the [webhooks] section between the delivery
