@@ -40,7 +40,7 @@ func TestInviteRingsAMemberIntoARunningCall(t *testing.T) {
 	}{
 		{carol, "general", "nobody", 404, chatto.EUSERNOTFOUND},
 		{carol, "general", "dave", 403, chatto.ENOTMEMBER},
-		{carol, "general", "carol", 409, chatto.EALREADYINCALL},
+		{carol, "general", "carol", 400, chatto.EINVALID}, // herself
 		{bob, "design", "carol", 409, chatto.ENOCALL},
 		{dave, "general", "bob", 403, chatto.EFORBIDDEN},
 		{carol, "general", "", 400, chatto.EINVALID},
@@ -84,6 +84,33 @@ func TestInviteRingsAMemberIntoARunningCall(t *testing.T) {
 		connected(alice, "general", map[string]bool{"carol#c": true, "bob#b": true}))
 	if st, code := carol.Post("/api/rooms/general/call/invite", map[string]string{"user_id": "bob"}); st != 409 || code != chatto.EALREADYINCALL {
 		t.Fatalf("invite of a participant = %d %s", st, code)
+	}
+}
+
+// Inviting yourself is refused, in the call or out of it; out of it, it
+// used to ring the caller's own devices.
+func TestInvitingYourselfIsInvalidAndRingsNobody(t *testing.T) {
+	env, _ := ringEnv(t)
+	alice, carol := env.Login("alice"), env.Login("carol")
+	aliceEvents := calltest.Stream(t, env, alice)
+	carol.Join("general", "c")
+	for _, who := range []*calltest.Client{alice, carol} {
+		if st, code := who.Post("/api/rooms/general/call/invite", map[string]string{"user_id": who.User}); st != 400 || code != chatto.EINVALID {
+			t.Errorf("%s invites herself = %d %s, want 400 %s", who.User, st, code, chatto.EINVALID)
+		}
+	}
+	if v := alice.Call("general"); v == nil || len(v.Ringing) != 0 {
+		t.Fatalf("call after self-invites = %+v, want nobody rung", v)
+	}
+	for quiet := time.After(300 * time.Millisecond); ; {
+		select {
+		case ev := <-aliceEvents:
+			if ev.Type == chatto.EventCallRinging {
+				t.Fatalf("alice's self-invite rang her: %s", ev.Data)
+			}
+		case <-quiet:
+			return
+		}
 	}
 }
 

@@ -100,8 +100,12 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 	if err := s.authorize(ctx, c.UserID, roomID); err != nil {
 		return nil, err
 	}
-	if userID == "" {
+	switch userID {
+	case "":
 		return nil, Errorf(EINVALID, "user_id is required")
+	case c.UserID:
+		// Outside a call it would ring the caller's own devices.
+		return nil, Errorf(EINVALID, "you cannot invite yourself; join the call instead")
 	}
 	if _, err := s.host.User(ctx, userID); err != nil {
 		if ErrorCode(err) == ENOTFOUND {
