@@ -114,6 +114,18 @@ func TestInvitingYourselfIsInvalidAndRingsNobody(t *testing.T) {
 	}
 }
 
+// In a room without a call an invite says no_call whoever it names, so it
+// cannot be used to learn which user ids exist.
+func TestInviteInARoomWithoutACallDoesNotTellWhetherTheUserExists(t *testing.T) {
+	env, _ := ringEnv(t)
+	bob := env.Login("bob")
+	for _, user := range []string{"nobody", "alice", "carol"} { // unknown, not a member, a member
+		if st, code := bob.Post("/api/rooms/design/call/invite", map[string]string{"user_id": user}); st != 409 || code != chatto.ENOCALL {
+			t.Errorf("invite of %q in a room without a call = %d %s, want 409 %s", user, st, code, chatto.ENOCALL)
+		}
+	}
+}
+
 func TestMergeMovesTheCallerIntoTheCalleesCall(t *testing.T) {
 	env, _ := ringEnv(t)
 	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol")

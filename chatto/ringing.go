@@ -107,6 +107,12 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 		// Outside a call it would ring the caller's own devices.
 		return nil, Errorf(EINVALID, "you cannot invite yourself; join the call instead")
 	}
+	// Before the invitee is looked up, so that a room without a call does
+	// not tell whether a user exists. Checked again under the room lock:
+	// the call may end meanwhile.
+	if s.call(roomID) == nil {
+		return nil, errNoCallToInvite()
+	}
 	if _, err := s.host.User(ctx, userID); err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			return nil, Errorf(EUSERNOTFOUND, "there is no such user")
@@ -124,7 +130,7 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 	defer unlock()
 	call := s.call(roomID)
 	if call == nil {
-		return nil, Errorf(ENOCALL, "the room has no call to invite to; start one by joining")
+		return nil, errNoCallToInvite()
 	}
 	for _, p := range call.Participants {
 		if p.UserID == userID {
@@ -141,6 +147,10 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 		s.announce(ctx, roomID, evs)
 	}
 	return s.View(roomID), nil
+}
+
+func errNoCallToInvite() error {
+	return Errorf(ENOCALL, "the room has no call to invite to; start one by joining")
 }
 
 // Merge answers a ring in direct room roomID by bringing the caller into
