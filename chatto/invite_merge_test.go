@@ -1,6 +1,9 @@
 package chatto_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +126,52 @@ func TestInviteInARoomWithoutACallDoesNotTellWhetherTheUserExists(t *testing.T) 
 		if st, code := bob.Post("/api/rooms/design/call/invite", map[string]string{"user_id": user}); st != 409 || code != chatto.ENOCALL {
 			t.Errorf("invite of %q in a room without a call = %d %s, want 409 %s", user, st, code, chatto.ENOCALL)
 		}
+	}
+}
+
+// Each caller has an invite budget: a burst, then one every couple of
+// seconds; beyond it 429 rate_limited with Retry-After, and nothing rings.
+func TestInvitesArePerCallerRateLimited(t *testing.T) {
+	env, clk := ringEnv(t)
+	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol")
+	carol.Join("general", "c")
+	invite := func(who *calltest.Client, user string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", env.BaseURL+"/api/rooms/general/call/invite", strings.NewReader(`{"user_id":"`+user+`"}`))
+		req.Header.Set("Authorization", "Bearer "+who.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e calltest.APIError
+		json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Error.Code, resp.Header.Get("Retry-After")
+	}
+	// Asking again for someone already rung changes nothing, but it is
+	// still an invite: it costs as much as any other.
+	for i := range 10 {
+		if st, code, _ := invite(carol, "bob"); st != 200 {
+			t.Fatalf("invite %d of the burst = %d %s", i+1, st, code)
+		}
+	}
+	if st, code, after := invite(carol, "alice"); st != 429 || code != chatto.ERATELIMITED || after == "" {
+		t.Fatalf("invite beyond the burst = %d %s, Retry-After %q; want 429 %s with Retry-After", st, code, after, chatto.ERATELIMITED)
+	}
+	if v := alice.Call("general"); v == nil || len(v.Ringing) != 1 || v.Ringing[0].UserID != "bob" {
+		t.Fatalf("a refused invite rang someone: %+v", v)
+	}
+	// Alice's budget is her own.
+	if st, code, _ := invite(alice, "bob"); st != 200 {
+		t.Fatalf("another caller's invite = %d %s", st, code)
+	}
+	clk.Advance(2 * time.Second)
+	if st, code, _ := invite(carol, "alice"); st != 200 {
+		t.Fatalf("invite once the budget refilled = %d %s", st, code)
+	}
+	if v := bob.Call("general"); v == nil || len(v.Ringing) != 2 {
+		t.Fatalf("call after the refilled invite = %+v, want bob and alice rung", v)
 	}
 }
 

@@ -113,6 +113,11 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 	if s.call(roomID) == nil {
 		return nil, errNoCallToInvite()
 	}
+	if wait := s.invites.take(c.UserID, s.clock.Now()); wait > 0 {
+		e := Errorf(ERATELIMITED, "too many invites; try again in a moment")
+		e.RetryAfter = wait
+		return nil, e
+	}
 	if _, err := s.host.User(ctx, userID); err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			return nil, Errorf(EUSERNOTFOUND, "there is no such user")
