@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,9 @@ func (h *Host) Mount(e *echo.Echo) {
 }
 
 func (h *Host) leaveRoom(c echo.Context, caller chatto.Caller) error {
+	if err := noArguments(c); err != nil {
+		return err
+	}
 	if err := h.RemoveMember(c.Request().Context(), c.Param("room"), caller.UserID, caller.UserID); err != nil {
 		return err
 	}
@@ -39,6 +43,9 @@ func (h *Host) leaveRoom(c echo.Context, caller chatto.Caller) error {
 }
 
 func (h *Host) removeMember(c echo.Context, caller chatto.Caller) error {
+	if err := noArguments(c); err != nil {
+		return err
+	}
 	if err := h.RemoveMember(c.Request().Context(), c.Param("room"), c.Param("user"), caller.UserID); err != nil {
 		return err
 	}
@@ -55,8 +62,44 @@ func (h *Host) authed(fn func(echo.Context, chatto.Caller) error) echo.HandlerFu
 	}
 }
 
+// readBody reads the request body.
+func readBody(c echo.Context) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
+	if err != nil {
+		return nil, chatto.Errorf(chatto.EINVALID, "cannot read the request body")
+	}
+	return raw, nil
+}
+
+// decodeJSON reads the body, one JSON object with none but v's fields,
+// into v.
 func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+	raw, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeObject(raw, v)
+}
+
+// noArguments accepts the body of a route that takes none: empty, or an
+// empty JSON object. Anything else is refused rather than ignored, so a
+// client whose request is not what it meant (a truncated body, fields
+// this server does not know) is told so before anything changes.
+func noArguments(c echo.Context) error {
+	raw, err := readBody(c)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return err
+	}
+	return decodeObject(raw, &struct{}{})
+}
+
+func decodeObject(raw []byte, v any) error {
+	// Decode takes null for an empty object and leaves v as it was; the
+	// routes ask for an object.
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return chatto.Errorf(chatto.EINVALID, "request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return chatto.Errorf(chatto.EINVALID, "request body must be valid JSON: %v", err)
@@ -101,6 +144,9 @@ func (h *Host) login(c echo.Context) error {
 }
 
 func (h *Host) logout(c echo.Context) error {
+	if err := noArguments(c); err != nil {
+		return err
+	}
 	if t, _ := tokenOf(c.Request()); t != "" {
 		if err := h.Logout(c.Request().Context(), t); err != nil {
 			return err
