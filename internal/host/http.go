@@ -62,19 +62,31 @@ func (h *Host) authed(fn func(echo.Context, chatto.Caller) error) echo.HandlerFu
 	}
 }
 
-// readBody reads the request body.
-func readBody(c echo.Context) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
+// Body limits: 4 KiB, as the calls plugin's, since nothing the host
+// reads comes near it but a message, whose 4000 characters JSON may
+// escape to up to six bytes each.
+const (
+	maxBody        = 4 << 10
+	maxMessageBody = 64 << 10
+)
+
+// readBody reads the request body; one over limit bytes is refused as
+// too large, not cut short and then found malformed.
+func readBody(c echo.Context, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
 	if err != nil {
 		return nil, chatto.Errorf(chatto.EINVALID, "cannot read the request body")
+	}
+	if int64(len(raw)) > limit {
+		return nil, chatto.Errorf(chatto.ETOOLARGE, "request body is over %d bytes", limit)
 	}
 	return raw, nil
 }
 
-// decodeJSON reads the body, one JSON object with none but v's fields,
-// into v.
-func decodeJSON(c echo.Context, v any) error {
-	raw, err := readBody(c)
+// decodeJSON reads the body, one JSON object of at most limit bytes with
+// none but v's fields, into v.
+func decodeJSON(c echo.Context, limit int64, v any) error {
+	raw, err := readBody(c, limit)
 	if err != nil {
 		return err
 	}
@@ -86,7 +98,7 @@ func decodeJSON(c echo.Context, v any) error {
 // client whose request is not what it meant (a truncated body, fields
 // this server does not know) is told so before anything changes.
 func noArguments(c echo.Context) error {
-	raw, err := readBody(c)
+	raw, err := readBody(c, maxBody)
 	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
 		return err
 	}
@@ -117,7 +129,7 @@ func (h *Host) login(c echo.Context) error {
 		User     string `json:"user"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxBody, &req); err != nil {
 		return err
 	}
 	// No account has a longer id, so a longer one is refused before it
@@ -197,7 +209,7 @@ func (h *Host) postMessage(c echo.Context, caller chatto.Caller) error {
 	var req struct {
 		Text string `json:"text"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxMessageBody, &req); err != nil {
 		return err
 	}
 	text := strings.TrimSpace(req.Text)

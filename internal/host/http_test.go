@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/chattocalls/chatto/chatto"
@@ -50,5 +52,66 @@ func TestRemovingAMemberWithAMalformedBodyRemovesNobody(t *testing.T) {
 	}
 	if ok, _ := s.h.IsMember(context.Background(), "general", "carol"); !ok {
 		t.Fatal("a refused removal removed carol")
+	}
+}
+
+// Every route that reads a body answers 413 payload_too_large, in the
+// error shape, for one over its limit, and does nothing. The bodies are
+// valid JSON the route would take at a smaller size.
+func TestBodiesOverTheLimitAre413AndChangeNothing(t *testing.T) {
+	s := newSite(t)
+	alice, bob := s.mustLogin("alice"), s.mustLogin("bob")
+	padded := func(n int) string { return "{" + strings.Repeat(" ", n) + "}" }
+	tests := []struct {
+		name, method, path, token, body string
+	}{
+		{"sign-in", "POST", "/api/login", "",
+			`{"user":"alice","password":"` + strings.Repeat("p", maxBody) + `"}`},
+		{"sign-out", "POST", "/api/logout", bob, padded(maxBody)},
+		{"message", "POST", "/api/rooms/general/messages", bob,
+			`{"text":"` + strings.Repeat(`\"`, 2000) + `"}` + strings.Repeat(" ", maxMessageBody)},
+		{"room leave", "POST", "/api/rooms/general/leave", bob, padded(maxBody)},
+		{"member removal", "DELETE", "/api/rooms/general/members/carol", alice, padded(maxBody)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, rec := s.do(request{method: tt.method, path: tt.path, body: tt.body, bearer: tt.token,
+				contentType: "application/json", origin: siteURL, addr: "192.0.2.9"})
+			var shape struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &shape); err != nil || st != 413 ||
+				shape.Error.Code != chatto.ETOOLARGE || shape.Error.Message == "" {
+				t.Fatalf("%d bytes = %d %s, want 413 with {\"error\":{\"code\":%q,\"message\":…}}", len(tt.body), st, rec.Body, chatto.ETOOLARGE)
+			}
+			if len(rec.Result().Cookies()) != 0 {
+				t.Fatalf("a refused request set cookies: %v", rec.Result().Cookies())
+			}
+		})
+	}
+	if s.me(bob) != 200 {
+		t.Error("a refused sign-out ended bob's session")
+	}
+	ctx := context.Background()
+	for _, user := range []string{"bob", "carol"} {
+		if ok, _ := s.h.IsMember(ctx, "general", user); !ok {
+			t.Errorf("a refused leave or removal took %s out of general", user)
+		}
+	}
+	msgs, err := s.h.Messages(ctx, "general", 200)
+	if err != nil || len(msgs) != 0 {
+		t.Errorf("messages after a refused post = %+v, %v", msgs, err)
+	}
+}
+
+// The message limit leaves room for the longest text however JSON
+// escapes it: 4000 characters that each take six bytes.
+func TestTheLongestMessageFitsItsBodyLimit(t *testing.T) {
+	s := newSite(t)
+	body, _ := json.Marshal(map[string]string{"text": strings.Repeat("<", 4000)}) // each \u003c
+	st, code, _ := s.do(request{method: "POST", path: "/api/rooms/general/messages", body: string(body),
+		bearer: s.mustLogin("bob"), contentType: "application/json"})
+	if st != 200 {
+		t.Fatalf("a %d-byte message body of 4000 characters = %d %s, want 200", len(body), st, code)
 	}
 }
