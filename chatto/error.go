@@ -30,7 +30,7 @@ const (
 	EREMOVED         = "removed"           // a removed device asks for a token within the cooldown
 	ENOTRACK         = "no_track"          // mute of a source the participant does not publish
 
-	ERATELIMITED = "rate_limited" // too many failed sign-ins, joins or pending devices; Retry-After says when to try again
+	ERATELIMITED = "rate_limited" // too many failed sign-ins, joins, invites or pending devices; Retry-After says when to try again
 	ECROSSSITE   = "cross_site"   // a cookie-authenticated change (or a sign-in) not sent by this site's own pages
 
 	// ESTORAGEFULL: the disk holding the event log is full, so the change

@@ -1,6 +1,9 @@
 package chatto_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +43,7 @@ func TestInviteRingsAMemberIntoARunningCall(t *testing.T) {
 	}{
 		{carol, "general", "nobody", 404, chatto.EUSERNOTFOUND},
 		{carol, "general", "dave", 403, chatto.ENOTMEMBER},
-		{carol, "general", "carol", 409, chatto.EALREADYINCALL},
+		{carol, "general", "carol", 400, chatto.EINVALID}, // herself
 		{bob, "design", "carol", 409, chatto.ENOCALL},
 		{dave, "general", "bob", 403, chatto.EFORBIDDEN},
 		{carol, "general", "", 400, chatto.EINVALID},
@@ -84,6 +87,91 @@ func TestInviteRingsAMemberIntoARunningCall(t *testing.T) {
 		connected(alice, "general", map[string]bool{"carol#c": true, "bob#b": true}))
 	if st, code := carol.Post("/api/rooms/general/call/invite", map[string]string{"user_id": "bob"}); st != 409 || code != chatto.EALREADYINCALL {
 		t.Fatalf("invite of a participant = %d %s", st, code)
+	}
+}
+
+// Inviting yourself is refused, in the call or out of it; out of it, it
+// used to ring the caller's own devices.
+func TestInvitingYourselfIsInvalidAndRingsNobody(t *testing.T) {
+	env, _ := ringEnv(t)
+	alice, carol := env.Login("alice"), env.Login("carol")
+	aliceEvents := calltest.Stream(t, env, alice)
+	carol.Join("general", "c")
+	for _, who := range []*calltest.Client{alice, carol} {
+		if st, code := who.Post("/api/rooms/general/call/invite", map[string]string{"user_id": who.User}); st != 400 || code != chatto.EINVALID {
+			t.Errorf("%s invites herself = %d %s, want 400 %s", who.User, st, code, chatto.EINVALID)
+		}
+	}
+	if v := alice.Call("general"); v == nil || len(v.Ringing) != 0 {
+		t.Fatalf("call after self-invites = %+v, want nobody rung", v)
+	}
+	for quiet := time.After(300 * time.Millisecond); ; {
+		select {
+		case ev := <-aliceEvents:
+			if ev.Type == chatto.EventCallRinging {
+				t.Fatalf("alice's self-invite rang her: %s", ev.Data)
+			}
+		case <-quiet:
+			return
+		}
+	}
+}
+
+// In a room without a call an invite says no_call whoever it names, so it
+// cannot be used to learn which user ids exist.
+func TestInviteInARoomWithoutACallDoesNotTellWhetherTheUserExists(t *testing.T) {
+	env, _ := ringEnv(t)
+	bob := env.Login("bob")
+	for _, user := range []string{"nobody", "alice", "carol"} { // unknown, not a member, a member
+		if st, code := bob.Post("/api/rooms/design/call/invite", map[string]string{"user_id": user}); st != 409 || code != chatto.ENOCALL {
+			t.Errorf("invite of %q in a room without a call = %d %s, want 409 %s", user, st, code, chatto.ENOCALL)
+		}
+	}
+}
+
+// Each caller has an invite budget: a burst, then one every couple of
+// seconds; beyond it 429 rate_limited with Retry-After, and nothing rings.
+func TestInvitesArePerCallerRateLimited(t *testing.T) {
+	env, clk := ringEnv(t)
+	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol")
+	carol.Join("general", "c")
+	invite := func(who *calltest.Client, user string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", env.BaseURL+"/api/rooms/general/call/invite", strings.NewReader(`{"user_id":"`+user+`"}`))
+		req.Header.Set("Authorization", "Bearer "+who.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e calltest.APIError
+		json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Error.Code, resp.Header.Get("Retry-After")
+	}
+	// Asking again for someone already rung changes nothing, but it is
+	// still an invite: it costs as much as any other.
+	for i := range 10 {
+		if st, code, _ := invite(carol, "bob"); st != 200 {
+			t.Fatalf("invite %d of the burst = %d %s", i+1, st, code)
+		}
+	}
+	if st, code, after := invite(carol, "alice"); st != 429 || code != chatto.ERATELIMITED || after == "" {
+		t.Fatalf("invite beyond the burst = %d %s, Retry-After %q; want 429 %s with Retry-After", st, code, after, chatto.ERATELIMITED)
+	}
+	if v := alice.Call("general"); v == nil || len(v.Ringing) != 1 || v.Ringing[0].UserID != "bob" {
+		t.Fatalf("a refused invite rang someone: %+v", v)
+	}
+	// Alice's budget is her own.
+	if st, code, _ := invite(alice, "bob"); st != 200 {
+		t.Fatalf("another caller's invite = %d %s", st, code)
+	}
+	clk.Advance(2 * time.Second)
+	if st, code, _ := invite(carol, "alice"); st != 200 {
+		t.Fatalf("invite once the budget refilled = %d %s", st, code)
+	}
+	if v := bob.Call("general"); v == nil || len(v.Ringing) != 2 {
+		t.Fatalf("call after the refilled invite = %+v, want bob and alice rung", v)
 	}
 }
 

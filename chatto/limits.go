@@ -6,13 +6,24 @@ import (
 )
 
 // Bounds on what one user can make the service do (livekit.join_burst,
-// join_interval, max_pending_devices). A client that joins in a loop, or
-// many tabs that take tokens and never connect, would otherwise fill calls
-// with pending devices and the log with facts.
+// join_interval, max_pending_devices, and the invite budget below). A
+// client that joins in a loop, or many tabs that take tokens and never
+// connect, would otherwise fill calls with pending devices and the log
+// with facts; one that invites in a loop would ring others' phones (each
+// invite is a fact and a call.ringing webhook) and probe which user ids
+// exist.
 
-// joinLimiter is a token bucket per user: burst joins at once, then one
+// The invite budget: a caller may ring a handful of people at once, then
+// one more every few seconds. Constants rather than settings: no client
+// of ours comes near it, and nobody has asked to tune it.
+const (
+	inviteBurst    = 10
+	inviteInterval = 2 * time.Second
+)
+
+// userLimiter is a token bucket per user: burst actions at once, then one
 // every interval.
-type joinLimiter struct {
+type userLimiter struct {
 	burst    float64
 	interval time.Duration
 
@@ -25,8 +36,8 @@ type bucket struct {
 	at     time.Time
 }
 
-// take spends one join of the user's budget, or says how long to wait.
-func (l *joinLimiter) take(userID string, now time.Time) (wait time.Duration) {
+// take spends one action of the user's budget, or says how long to wait.
+func (l *userLimiter) take(userID string, now time.Time) (wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.buckets == nil {
@@ -52,7 +63,7 @@ func (l *joinLimiter) take(userID string, now time.Time) (wait time.Duration) {
 }
 
 // prune forgets users whose bucket has refilled: they would start full.
-func (l *joinLimiter) prune(now time.Time) {
+func (l *userLimiter) prune(now time.Time) {
 	for u, b := range l.buckets {
 		if b.tokens+float64(now.Sub(b.at))/float64(l.interval) >= l.burst {
 			delete(l.buckets, u)

@@ -100,8 +100,23 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 	if err := s.authorize(ctx, c.UserID, roomID); err != nil {
 		return nil, err
 	}
-	if userID == "" {
+	switch userID {
+	case "":
 		return nil, Errorf(EINVALID, "user_id is required")
+	case c.UserID:
+		// Outside a call it would ring the caller's own devices.
+		return nil, Errorf(EINVALID, "you cannot invite yourself; join the call instead")
+	}
+	// Before the invitee is looked up, so that a room without a call does
+	// not tell whether a user exists. Checked again under the room lock:
+	// the call may end meanwhile.
+	if s.call(roomID) == nil {
+		return nil, errNoCallToInvite()
+	}
+	if wait := s.invites.take(c.UserID, s.clock.Now()); wait > 0 {
+		e := Errorf(ERATELIMITED, "too many invites; try again in a moment")
+		e.RetryAfter = wait
+		return nil, e
 	}
 	if _, err := s.host.User(ctx, userID); err != nil {
 		if ErrorCode(err) == ENOTFOUND {
@@ -120,7 +135,7 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 	defer unlock()
 	call := s.call(roomID)
 	if call == nil {
-		return nil, Errorf(ENOCALL, "the room has no call to invite to; start one by joining")
+		return nil, errNoCallToInvite()
 	}
 	for _, p := range call.Participants {
 		if p.UserID == userID {
@@ -137,6 +152,10 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 		s.announce(ctx, roomID, evs)
 	}
 	return s.View(roomID), nil
+}
+
+func errNoCallToInvite() error {
+	return Errorf(ENOCALL, "the room has no call to invite to; start one by joining")
 }
 
 // Merge answers a ring in direct room roomID by bringing the caller into

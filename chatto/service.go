@@ -68,7 +68,8 @@ type Service struct {
 	graceRetry map[string]time.Time
 
 	health healthState
-	joins  joinLimiter // see limits.go
+	// joins and invites are each caller's budgets (limits.go).
+	joins, invites userLimiter
 	// diskFull is an outage of the log's disk and shredOwed one of the
 	// checkpoint that takes shredded keys out of the WAL (see storage.go).
 	diskFull, shredOwed outage.Tracker
@@ -145,7 +146,8 @@ func NewService(ctx context.Context, cfg Config, host Host, store *eventlog.Stor
 		fences:     make(map[string]*fence),
 		handRev:    make(map[string]int64),
 		wake:       make(chan struct{}, 1),
-		joins:      joinLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},
+		joins:      userLimiter{burst: float64(cfg.JoinBurst), interval: cfg.JoinInterval},
+		invites:    userLimiter{burst: inviteBurst, interval: inviteInterval},
 		graceRetry: make(map[string]time.Time),
 		metrics:    newMetrics(),
 	}

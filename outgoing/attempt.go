@@ -39,7 +39,7 @@ func (w *Worker) attempt(ctx context.Context, it eventlog.OutboxEntry) {
 	}
 	now := time.Now()
 	n := it.Attempts + 1
-	log := w.log.With("endpoint", redact(it.Endpoint), "id", it.ID, "event", it.Event, "attempt", n)
+	log := w.log.With("endpoint", RedactURL(it.Endpoint), "id", it.ID, "event", it.Event, "attempt", n)
 	var err error
 	switch {
 	case a.ok():
@@ -107,7 +107,8 @@ func (w *Worker) send(ctx context.Context, ep *endpoint, it eventlog.OutboxEntry
 	defer cancel()
 	req, err := http.NewRequestWithContext(attemptCtx, http.MethodPost, ep.url, bytes.NewReader(it.Payload))
 	if err != nil {
-		a.err = fmt.Errorf("build request: %w", err)
+		// url.Parse's error quotes the whole URL.
+		a.err = fmt.Errorf("cannot build a request to %s", RedactURL(ep.url))
 		return a
 	}
 	sent := time.Now()

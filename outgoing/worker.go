@@ -31,7 +31,7 @@ type Endpoint struct {
 
 // LogValue keeps the secret out of logs.
 func (e Endpoint) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("url", redact(e.URL)), slog.String("secret", "[redacted]"))
+	return slog.GroupValue(slog.String("url", RedactURL(e.URL)), slog.String("secret", "[redacted]"))
 }
 
 // Options are the worker's settings (the [webhooks] section).
@@ -96,7 +96,7 @@ func New(store *eventlog.Store, opts Options, log *slog.Logger) (*Worker, error)
 			return nil, fmt.Errorf("outgoing: endpoint %d has no url", i)
 		}
 		if _, dup := w.endpoints[e.URL]; dup {
-			return nil, fmt.Errorf("outgoing: endpoint %d: url %s is configured twice", i, redact(e.URL))
+			return nil, fmt.Errorf("outgoing: endpoint %d: url %s is configured twice", i, RedactURL(e.URL))
 		}
 		signer, err := standardwebhooks.NewWebhook(e.Secret)
 		if err != nil || e.Secret == "" {
@@ -204,7 +204,7 @@ func (w *Worker) warnOrphans(ctx context.Context) {
 	}
 	for name, n := range pending {
 		if w.endpoints[name] == nil {
-			w.log.Warn("outgoing webhooks wait for an endpoint that is not configured", "endpoint", redact(name), "pending", n)
+			w.log.Warn("outgoing webhooks wait for an endpoint that is not configured", "endpoint", RedactURL(name), "pending", n)
 		}
 	}
 }
@@ -225,11 +225,16 @@ func (w *Worker) Stats(ctx context.Context) (Stats, error) {
 	return Stats{Endpoints: len(w.endpoints), OutboxCounts: c}, nil
 }
 
-// redact masks a password in a URL for logs and errors.
-func redact(raw string) string {
+// RedactURL is what logs and errors may show of a receiver's URL: its
+// scheme and host. Receivers often authenticate by the URL itself (a
+// Slack-style /services/T…/B…/secret path, a ?token= query, a user and
+// password), so the rest never leaves the configuration and the outbox.
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || u.Host == "" {
+		// Without a host there is nothing safe to show: the whole string
+		// may be the secret part.
 		return "[unparsable url]"
 	}
-	return u.Redacted()
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }

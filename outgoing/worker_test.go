@@ -412,6 +412,64 @@ func TestNewRefusesBadOptionsWithoutShowingTheSecret(t *testing.T) {
 	}
 }
 
+// Receivers often authenticate by their URL (a Slack-style secret path, a
+// token in the query, a user and password): a failing delivery, a dead
+// letter, a delivery waiting for an unconfigured receiver and a refused
+// configuration name the receiver by scheme and host only.
+func TestLogsNameReceiversBySchemeAndHostOnly(t *testing.T) {
+	h := newHarness(t)
+	rcv := outgoingtest.NewReceiver(t)
+	rcv.Answer(func(n int, _ outgoingtest.Delivery) int {
+		if n == 1 {
+			return http.StatusInternalServerError // retried: a warning
+		}
+		return http.StatusBadRequest // dead at once: an error
+	})
+	const secretPath, secretQuery = "/services/T0AAA/B0BBB/s3cr3tPath", "token=s3cr3tQuery"
+	withSecrets := func(base string) string {
+		return strings.Replace(strings.TrimSuffix(base, "/hooks"), "://", "://hook:s3cr3tPassword@", 1) + secretPath + "?" + secretQuery
+	}
+	dead := outgoingtest.DeadURL(t)
+	answering, refusing := withSecrets(rcv.URL), withSecrets(dead)
+	gone := "https://gone.example" + secretPath + "?" + secretQuery
+	h.queue("msg_1", answering, refusing, gone)
+	h.start(options(outgoing.Endpoint{URL: answering, Secret: rcv.Secret}, outgoing.Endpoint{URL: refusing, Secret: rcv.Secret}))
+	rcv.Wait(wait, "two attempts", func(all []outgoingtest.Delivery) bool { return len(all) == 2 })
+	h.eventually("both dead", func() bool {
+		es, _ := h.store.OutboxEntries(context.Background(), "msg_1")
+		n := 0
+		for _, e := range es {
+			if e.State == eventlog.OutboxDead {
+				n++
+			}
+		}
+		return n == 2
+	})
+	_, err := outgoing.New(nil, options(outgoing.Endpoint{URL: answering, Secret: rcv.Secret}, outgoing.Endpoint{URL: answering, Secret: rcv.Secret}), nil)
+	if err == nil {
+		t.Fatal("the same url twice was accepted")
+	}
+	logs := h.logs.String() + err.Error()
+	for _, want := range []string{"will retry", "dead letter", "connection refused", "not configured", "configured twice"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the logs do not say %q", want)
+		}
+	}
+	for _, secret := range []string{"s3cr3t", "T0AAA", "B0BBB", "hook:"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs show %q of a receiver's URL", secret)
+		}
+	}
+	for _, host := range []string{strings.TrimSuffix(rcv.URL, "/hooks"), strings.TrimSuffix(dead, "/hooks"), "https://gone.example"} {
+		if !strings.Contains(logs, host) {
+			t.Errorf("the logs do not name the receiver %s", host)
+		}
+	}
+	if t.Failed() {
+		t.Log(logs)
+	}
+}
+
 func TestEndpointLogValueRedactsTheSecret(t *testing.T) {
 	var buf bytes.Buffer
 	ep := outgoing.Endpoint{URL: "https://u:pw@push.example/", Secret: "whsec_c2VjcmV0LWtleS1vZi10aGlydHktdHdvLWJ5dGVzISE="}

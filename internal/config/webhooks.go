@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chattocalls/chatto/chatto"
+	"github.com/chattocalls/chatto/outgoing"
 )
 
 // Webhooks is the [webhooks] section: outgoing webhooks that tell host
@@ -154,8 +155,9 @@ func (w Webhooks) validate() error {
 	return nil
 }
 
-// checkHookURL accepts absolute http(s) URLs. Errors show the URL with any
-// password masked, since a receiver may take credentials in it.
+// checkHookURL accepts absolute http(s) URLs. Errors show at most the
+// scheme and host, since a receiver may take credentials anywhere else in
+// it (see outgoing.RedactURL).
 func checkHookURL(raw string) error {
 	if raw == "" {
 		return errors.New("required")
@@ -165,11 +167,11 @@ func checkHookURL(raw string) error {
 	case err != nil:
 		return errors.New("not a valid URL")
 	case u.Host == "":
-		return fmt.Errorf("%q is not an absolute URL", u.Redacted())
+		return errors.New("not an absolute URL (want http:// or https:// and a host)")
 	case u.Scheme != "http" && u.Scheme != "https":
 		return fmt.Errorf("scheme %q is not http or https", u.Scheme)
 	case u.Fragment != "":
-		return fmt.Errorf("%q must not have a fragment", u.Redacted())
+		return fmt.Errorf("the URL of %s must not have a fragment", outgoing.RedactURL(raw))
 	}
 	return nil
 }
@@ -210,15 +212,15 @@ func (w Webhooks) LogValue() slog.Value {
 	)
 }
 
-// LogValue shows the entry with its secret redacted and any password in
-// its URL masked.
+// LogValue shows the entry with its secret redacted and only the scheme
+// and host of its URL.
 func (o Outgoing) LogValue() slog.Value {
 	secret := ""
 	if o.Secret != "" {
 		secret = "[redacted]"
 	}
 	return slog.GroupValue(
-		slog.String("url", redactURL(o.URL)),
+		slog.String("url", outgoing.RedactURL(o.URL)),
 		slog.String("secret", secret),
 		slog.String("events", strings.Join(o.Events, ",")),
 	)
@@ -230,13 +232,5 @@ func (o Outgoing) String() string {
 	if o.Secret != "" {
 		secret = "[redacted]"
 	}
-	return fmt.Sprintf("{url:%s secret:%s events:%v}", redactURL(o.URL), secret, o.Events)
-}
-
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "[unparsable]"
-	}
-	return u.Redacted()
+	return fmt.Sprintf("{url:%s secret:%s events:%v}", outgoing.RedactURL(o.URL), secret, o.Events)
 }

@@ -134,9 +134,11 @@ func TestLoadWebhooksErrorsNameTheKeyAndNeverTheSecret(t *testing.T) {
 	}{
 		{"missing url", entry(okSecret), nil, []string{"config: webhooks.outgoing[0].url: required"}},
 		{"relative url", entry(`url = "/hooks"`, okSecret), nil, []string{"config: webhooks.outgoing[0].url: ", "not an absolute URL"}},
+		{"url without a scheme keeps its secret path out", entry(`url = "hooks.slack.com/services/T0/B0/s3cr3tpath"`, okSecret), nil,
+			[]string{"config: webhooks.outgoing[0].url: ", "not an absolute URL"}},
 		{"url with another scheme", entry(`url = "ftp://push.example.com/"`, okSecret), nil, []string{"config: webhooks.outgoing[0].url: ", `"ftp"`}},
-		{"url error masks its password", entry(`url = "https://user:hunter2@push.example.com/#x"`, okSecret), nil,
-			[]string{"config: webhooks.outgoing[0].url: ", "fragment", "xxxxx"}},
+		{"url error shows only scheme and host", entry(`url = "https://user:hunter2@push.example.com/s3cr3tpath?t=s3cr3tquery#x"`, okSecret), nil,
+			[]string{"config: webhooks.outgoing[0].url: ", "fragment", "https://push.example.com"}},
 		{"same url twice", entry(okURL, okSecret) + entry(okURL, `secret = "`+otherSecret+`"`), nil,
 			[]string{"config: webhooks.outgoing[1].url: same url as webhooks.outgoing[0]"}},
 		{"missing secret", entry(okURL), nil, []string{"config: webhooks.outgoing[0].secret: required"}},
@@ -185,7 +187,7 @@ func TestLoadWebhooksErrorsNameTheKeyAndNeverTheSecret(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			for _, s := range []string{hookSecretKey, hookSecretKey[:20], "12345678987654321", "hunter2"} {
+			for _, s := range []string{hookSecretKey, hookSecretKey[:20], "12345678987654321", "hunter2", "s3cr3t"} {
 				if strings.Contains(err.Error(), s) {
 					t.Errorf("error %q shows a secret", err)
 				}
@@ -200,7 +202,9 @@ func TestWebhookSecretsAreRedactedInLogsAndPrints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := []string{hookSecretKey, strings.TrimPrefix(otherSecret, "whsec_"), "hunter2"}
+	// A receiver may authenticate by its URL's user, path or query: only
+	// scheme and host are shown.
+	secrets := []string{hookSecretKey, strings.TrimPrefix(otherSecret, "whsec_"), "hunter2", "token=abc", "push.example.com/chatto"}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("starting", "config", c)
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("starting", "config", c)
@@ -233,9 +237,9 @@ func TestWebhookSecretsAreRedactedInLogsAndPrints(t *testing.T) {
 		t.Errorf("logged settings = %+v", w)
 	}
 	want := map[string]map[string]string{
-		"0": {"url": "https://push.example.com/chatto", "secret": "[redacted]", "events": "call.ringing,call.missed"},
-		"1": {"url": "http://127.0.0.1:9000/hooks?token=abc", "secret": "[redacted]", "events": ""},
-		"2": {"url": "https://u:xxxxx@push.example.com/", "secret": "[redacted]", "events": ""},
+		"0": {"url": "https://push.example.com", "secret": "[redacted]", "events": "call.ringing,call.missed"},
+		"1": {"url": "http://127.0.0.1:9000", "secret": "[redacted]", "events": ""},
+		"2": {"url": "https://push.example.com", "secret": "[redacted]", "events": ""},
 	}
 	if !reflect.DeepEqual(w.Outgoing, want) {
 		t.Errorf("logged entries = %v\nwant %v", w.Outgoing, want)

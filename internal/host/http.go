@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,9 @@ func (h *Host) Mount(e *echo.Echo) {
 }
 
 func (h *Host) leaveRoom(c echo.Context, caller chatto.Caller) error {
+	if err := noArguments(c); err != nil {
+		return err
+	}
 	if err := h.RemoveMember(c.Request().Context(), c.Param("room"), caller.UserID, caller.UserID); err != nil {
 		return err
 	}
@@ -41,6 +45,9 @@ func (h *Host) leaveRoom(c echo.Context, caller chatto.Caller) error {
 }
 
 func (h *Host) removeMember(c echo.Context, caller chatto.Caller) error {
+	if err := noArguments(c); err != nil {
+		return err
+	}
 	if err := h.RemoveMember(c.Request().Context(), c.Param("room"), c.Param("user"), caller.UserID); err != nil {
 		return err
 	}
@@ -57,8 +64,56 @@ func (h *Host) authed(fn func(echo.Context, chatto.Caller) error) echo.HandlerFu
 	}
 }
 
-func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
+// Body limits: 4 KiB, as the calls plugin's, since nothing the host
+// reads comes near it but a message, whose 4000 characters JSON may
+// escape to up to six bytes each.
+const (
+	maxBody        = 4 << 10
+	maxMessageBody = 64 << 10
+)
+
+// readBody reads the request body; one over limit bytes is refused as
+// too large, not cut short and then found malformed.
+func readBody(c echo.Context, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
+	if err != nil {
+		return nil, chatto.Errorf(chatto.EINVALID, "cannot read the request body")
+	}
+	if int64(len(raw)) > limit {
+		return nil, chatto.Errorf(chatto.ETOOLARGE, "request body is over %d bytes", limit)
+	}
+	return raw, nil
+}
+
+// decodeJSON reads the body, one JSON object of at most limit bytes with
+// none but v's fields, into v.
+func decodeJSON(c echo.Context, limit int64, v any) error {
+	raw, err := readBody(c, limit)
+	if err != nil {
+		return err
+	}
+	return decodeObject(raw, v)
+}
+
+// noArguments accepts the body of a route that takes none: empty, or an
+// empty JSON object. Anything else is refused rather than ignored, so a
+// client whose request is not what it meant (a truncated body, fields
+// this server does not know) is told so before anything changes.
+func noArguments(c echo.Context) error {
+	raw, err := readBody(c, maxBody)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return err
+	}
+	return decodeObject(raw, &struct{}{})
+}
+
+func decodeObject(raw []byte, v any) error {
+	// Decode takes null for an empty object and leaves v as it was; the
+	// routes ask for an object.
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return chatto.Errorf(chatto.EINVALID, "request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return chatto.Errorf(chatto.EINVALID, "request body must be valid JSON: %v", err)
@@ -76,7 +131,7 @@ func (h *Host) login(c echo.Context) error {
 		User     string `json:"user"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxBody, &req); err != nil {
 		return err
 	}
 	// No account has a longer id, so a longer one is refused before it
@@ -103,6 +158,9 @@ func (h *Host) login(c echo.Context) error {
 }
 
 func (h *Host) logout(c echo.Context) error {
+	if err := noArguments(c); err != nil {
+		return err
+	}
 	if t, _ := tokenOf(c.Request()); t != "" {
 		if err := h.Logout(c.Request().Context(), t); err != nil {
 			return err
@@ -154,7 +212,7 @@ func (h *Host) postMessage(c echo.Context, caller chatto.Caller) error {
 	var req struct {
 		Text string `json:"text"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxMessageBody, &req); err != nil {
 		return err
 	}
 	text := strings.TrimSpace(req.Text)

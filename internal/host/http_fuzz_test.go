@@ -18,8 +18,9 @@ import (
 // FuzzRequestBodies posts arbitrary bodies to the host's JSON endpoints
 // (sign-in, and a message as a signed-in member) through the real routes
 // and the server's error rendering. Nothing answers 5xx or panics; every
-// error is the JSON error shape with the code its status stands for, and
-// a body that is not JSON is 400.
+// error is the JSON error shape with the code its status stands for; a
+// body over the route's limit is 413 and one within it that is not JSON
+// is 400.
 func FuzzRequestBodies(f *testing.F) {
 	h, err := Open(context.Background(), filepath.Join(f.TempDir(), "chatto.db"), quiet(), WithDemoData(), WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
@@ -48,10 +49,11 @@ func FuzzRequestBodies(f *testing.F) {
 		f.Add(true, []byte(body))
 	}
 	f.Add(true, append([]byte(`{"text":"`), bytes.Repeat([]byte("z"), 70<<10)...))
+	f.Add(false, []byte(`{"user":"alice","password":"`+strings.Repeat("p", 5<<10)+`"}`))
 	f.Fuzz(func(t *testing.T, message bool, body []byte) {
-		path := "/api/login"
+		path, limit := "/api/login", maxBody
 		if message {
-			path = "/api/rooms/general/messages"
+			path, limit = "/api/rooms/general/messages", maxMessageBody
 		}
 		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -64,7 +66,10 @@ func FuzzRequestBodies(f *testing.F) {
 		if w.Code >= 500 {
 			t.Fatalf("%s: status %d %q", path, w.Code, w.Body)
 		}
-		if !json.Valid(body) && w.Code != 400 {
+		if len(body) > limit && w.Code != 413 {
+			t.Fatalf("%s: %d-byte body: status %d %q, want 413", path, len(body), w.Code, w.Body)
+		}
+		if len(body) <= limit && !json.Valid(body) && w.Code != 400 {
 			t.Fatalf("%s: body that is not JSON: status %d %q, want 400", path, w.Code, w.Body)
 		}
 		if w.Code < 300 {
