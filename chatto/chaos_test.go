@@ -35,6 +35,8 @@ const (
 	// the interval: one reconcile pass under -race on a busy machine and
 	// the sampler's own period.
 	chaosSlack = 2 * time.Second
+	// chaosHold is the longest the relay holds a webhook back.
+	chaosHold = 8 * time.Second
 )
 
 // chaosRooms are the demo rooms and their members.
@@ -45,12 +47,16 @@ var chaosRooms = map[string][]string{
 }
 
 // TestWebhookChaosNeverDropsAConnectedDeviceAndConverges: with a quarter
-// of LiveKit's webhooks dropped, some duplicated, delayed by up to 3 s
-// and reordered, 24 devices (every member of every demo room, three
-// devices each) join, leave, crash, reconnect and rejoin at random, and
-// every room empties now and then. Sampled against LiveKit's own list
-// (RoomService, state ACTIVE), no connected device is missing from its
-// call's view for longer than one reconcile interval; once the faults
+// of LiveKit's webhooks dropped, 15% duplicated, 60% held for up to 8 s
+// and 60% parked until a later one has passed (reordered), 24 devices
+// (every member of every demo room, three devices each) join, leave,
+// crash, reconnect and rejoin at random, often right after leaving or
+// crashing (inside the hold window, so the old session's facts arrive
+// after the new join's), and every room empties now and then. Sampled
+// against LiveKit's own list (RoomService, state ACTIVE): a connected
+// session the call's view has shown never disappears from it while its
+// device is not leaving, and one the view has not yet shown (its join
+// webhook lost) appears within one reconcile interval; once the faults
 // stop, the calls equal LiveKit's rooms within one interval (or the join
 // grace of a token handed out just before); every call that started ended
 // exactly once and its key is in none of the database files.
@@ -70,7 +76,8 @@ func TestWebhookChaosNeverDropsAConnectedDeviceAndConverges(t *testing.T) {
 	svc := env.Service()
 	rooms := lksdk.NewRoomServiceClient(env.LK.HTTPURL(), calltest.APIKey, calltest.APISecret)
 	ch := &chaos{env: env, svc: svc, rooms: rooms, serverID: svc.ServerID(), keys: map[string]string{},
-		missing: map[chaosSession]time.Time{}, sessions: map[string]bool{}}
+		missing: map[chaosSession]time.Time{}, sessions: map[string]bool{}, shown: map[chaosSession]bool{},
+		live: map[string]*lkSession{}}
 
 	clients := map[string]*calltest.Client{}
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
@@ -86,7 +93,7 @@ func TestWebhookChaosNeverDropsAConnectedDeviceAndConverges(t *testing.T) {
 		}
 	}
 
-	env.Relay.Inject(calltest.Faults{Seed: seed, Drop: 0.25, Duplicate: 0.15, Delay: 0.4, MaxDelay: 3 * time.Second, Reorder: 0.15})
+	env.Relay.Inject(calltest.Faults{Seed: seed, Drop: 0.25, Duplicate: 0.15, Delay: 0.6, MaxDelay: chaosHold, Reorder: 0.6})
 	ctx, stop := context.WithTimeout(context.Background(), runFor)
 	defer stop()
 	var wg sync.WaitGroup
@@ -166,15 +173,24 @@ func TestWebhookChaosNeverDropsAConnectedDeviceAndConverges(t *testing.T) {
 	for _, v := range ch.violations {
 		t.Error(v)
 	}
+	// The story of each device that disappeared, from the log.
+	for _, d := range ch.gone {
+		for _, e := range callLog(t, env, d.callID) {
+			if e.Identity == d.identity {
+				t.Logf("  %s seq %d %s %s %s sid=%s gen=%s reason=%s detail=%s start=%s", d.identity, e.Seq, e.At.Format("15:04:05.000"),
+					e.Kind, e.Source, e.SID, e.Generation, e.Reason, e.Detail, e.SessionStart.Format("15:04:05.000"))
+			}
+		}
+	}
 	ch.mu.Unlock()
 	st := &ch.stats
 	t.Logf("actors %d, LiveKit sessions %d, joins %d (join errors %d), connects %d (failed %d), API leaves %d, crashes %d, "+
-		"reconnects with the same token %d, tokens left unused %d, late connects %d (closed by LiveKit %d), connected at the end %d",
+		"reconnects with the same token %d, rejoins right after a leave or crash %d, tokens left unused %d, late connects %d (closed by LiveKit %d), connected at the end %d",
 		len(actors), len(ch.sessions), st.joins.Load(), st.joinErrors.Load(), st.connects.Load(), st.connectErrors.Load(),
-		st.leaves.Load(), st.crashes.Load(), st.reconnects.Load(), st.abandoned.Load(), st.lateConnects.Load(), ch.lateKicks, connectedAtEnd)
+		st.leaves.Load(), st.crashes.Load(), st.reconnects.Load(), st.quickRejoins.Load(), st.abandoned.Load(), st.lateConnects.Load(), ch.lateKicks, connectedAtEnd)
 	t.Logf("webhooks: %s", faults)
-	t.Logf("samples %d, connected sessions sampled %d, seen missing from their call's view %d times, longest %s (limit %s)",
-		ch.samples, ch.sampled, ch.spans, ch.maxLag.Round(time.Millisecond), chaosReconcile+chaosSlack)
+	t.Logf("samples %d, connected sessions sampled %d, shown by the view %d, seen missing from their call's view before it showed them %d times, longest %s (limit %s); shown sessions that disappeared %d",
+		ch.samples, ch.sampled, len(ch.shown), ch.spans, ch.maxLag.Round(time.Millisecond), chaosReconcile+chaosSlack, ch.vanished)
 	t.Logf("chaos summary: seed %d, %s of faults, %d participants (%d LiveKit sessions), webhooks sent %d, dropped %d, duplicated %d, "+
 		"delayed %d, reordered %d; calls started %d, ended %d; converged %s after the faults stopped",
 		seed, runFor, len(actors), len(ch.sessions), faults.Received, faults.Dropped, faults.Duplicated, faults.Delayed,
@@ -196,15 +212,24 @@ type chaos struct {
 	gates    map[string]*atomic.Bool // open rooms
 
 	stats struct {
-		joins, joinErrors, connects, connectErrors, leaves, crashes, reconnects, abandoned, lateConnects atomic.Int64
+		joins, joinErrors, connects, connectErrors, leaves, crashes, reconnects, quickRejoins, abandoned, lateConnects atomic.Int64
 	}
 
 	mu   sync.Mutex
 	keys map[string]string // call id → key, from join answers
 	// Sampler state: since when each LiveKit session has been seen
 	// ACTIVE but missing from its call's view.
-	missing    map[chaosSession]time.Time
-	sessions   map[string]bool // every LiveKit session seen
+	missing  map[chaosSession]time.Time
+	sessions map[string]bool // every LiveKit session seen
+	// shown are the sessions the sampler has seen ACTIVE and in their
+	// call's view: from then on the view must keep them while they are.
+	shown map[chaosSession]bool
+	// live are the actors' sessions by LiveKit session id, so the sampler
+	// can tell a device on its way out (whose view may drop it) from one
+	// that stays.
+	live       map[string]*lkSession
+	vanished   int
+	gone       []struct{ callID, identity string }
 	maxLag     time.Duration
 	violations []string
 	lateKicks  int // late connects LiveKit closed (their call had ended)
@@ -267,7 +292,23 @@ func (ch *chaos) sample(ctx context.Context) {
 		seen[s] = true
 		room, callID, _ := livekit.ParseRoomName(ch.serverID, s.lkRoom)
 		v := views[room]
-		if v != nil && v.ID == callID && calltest.Identities(v)[s.identity] {
+		state, listed := calltest.Identities(v)[s.identity]
+		listed = listed && v.ID == callID
+		switch {
+		case listed:
+			ch.shown[s] = true
+		case ch.shown[s]:
+			// Read after LiveKit and the view: a device that is leaving
+			// (or whose session LiveKit ended meanwhile) may be gone.
+			if ls := ch.live[s.sid]; ls == nil || (!ls.leaving.Load() && !ls.gone.Load()) {
+				ch.vanished++
+				ch.gone = append(ch.gone, struct{ callID, identity string }{callID, s.identity})
+				ch.violations = append(ch.violations, fmt.Sprintf("%s (session %s, connected in %s) disappeared from the call's view (%s) at %s, which had shown it",
+					s.identity, s.sid, s.lkRoom, describeView(v), now.Format("15:04:05.000")))
+			}
+			delete(ch.shown, s)
+		}
+		if listed && state {
 			ch.closeSpan(s, now)
 			continue
 		}
@@ -466,6 +507,15 @@ func (a *chaosActor) run(ctx context.Context) {
 				if a.joinCall() {
 					a.connect(true)
 				}
+			case r < 0.6:
+				// Leave or crash and come straight back on the same
+				// device: the old session's webhooks, held back, arrive
+				// after the new join's.
+				a.out(a.rng.IntN(2) == 0)
+				a.ch.stats.quickRejoins.Add(1)
+				if a.joinCall() {
+					a.connect(false)
+				}
 			}
 		}
 	}
@@ -523,6 +573,9 @@ func (a *chaosActor) connect(replace bool) {
 	s.room = r
 	s.timely = replace && old != nil && !old.gone.Load() || time.Since(a.joinAsked) < chaosGrace-time.Second
 	a.ch.stats.connects.Add(1)
+	a.ch.mu.Lock()
+	a.ch.live[r.LocalParticipant.SID()] = s
+	a.ch.mu.Unlock()
 	a.lk = s
 }
 
