@@ -461,3 +461,41 @@ func TestSlowLiveKitDoesNotHoldJoinsInRoomsSharingTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestACreatorAnAdminRemovedOrDemotedCannotUndoItByEndingTheCall(t *testing.T) {
+	env, clk := ringEnv(t)
+	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol") // alice administers general
+	jb := bob.Join("general", "b") // bob starts the call
+	alice.Join("general", "a")
+	carol.Join("general", "c")
+	if st, raw := alice.Raw("DELETE", "/api/rooms/general/call/participants/bob%23b", nil); st != 200 {
+		t.Fatalf("remove bob = %d %s", st, raw)
+	}
+	for _, tc := range []struct {
+		path string
+		body any
+	}{
+		{"/api/rooms/general/call/end", nil},
+		{"/api/rooms/general/call/invite", map[string]string{"user_id": "carol"}},
+	} {
+		if st, code := bob.Post(tc.path, tc.body); st != 403 || code != chatto.EREMOVED {
+			t.Fatalf("the removed creator's POST %s = %d %s, want 403 removed", tc.path, st, code)
+		}
+	}
+	if v := alice.Call("general"); v == nil || v.ID != jb.CallID {
+		t.Fatalf("the call after the removed creator's attempts: %+v", v)
+	}
+
+	// Back after the cooldown, then made a listener: still not his to end.
+	clk.Advance(61 * time.Second)
+	bob.Join("general", "b2")
+	if st, code := alice.Post("/api/rooms/general/call/participants/bob%23b2", map[string]string{"role": "listener"}); st != 200 {
+		t.Fatalf("demote bob = %d %s", st, code)
+	}
+	if st, code := bob.Post("/api/rooms/general/call/end", nil); st != 403 || code != chatto.ENOTALLOWED {
+		t.Fatalf("the demoted creator ends the call = %d %s, want 403 not_allowed", st, code)
+	}
+	if st, code := alice.Post("/api/rooms/general/call/end", nil); st != 200 {
+		t.Fatalf("the admin ends the call = %d %s", st, code)
+	}
+}

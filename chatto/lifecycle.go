@@ -402,8 +402,19 @@ func (s *Service) End(ctx context.Context, c Caller, roomID string) error {
 	if err != nil {
 		return err
 	}
-	if call.StartedBy != c.UserID && !admin {
-		return Errorf(ENOTALLOWED, "only the person who started the call or a room admin can end it for everyone")
+	if !admin {
+		if call.StartedBy != c.UserID {
+			return Errorf(ENOTALLOWED, "only the person who started the call or a room admin can end it for everyone")
+		}
+		// A creator an admin removed or made a listener has lost the
+		// call to the admin: ending it would undo the decision (a new
+		// call has no removals and no roles).
+		if err := s.checkRemoved(call, c.UserID, s.clock.Now()); err != nil {
+			return err
+		}
+		if call.Roles[c.UserID] == eventlog.RoleListener {
+			return Errorf(ENOTALLOWED, "a room admin made you a listener in this call, so only a room admin can end it for everyone")
+		}
 	}
 	return s.record(ctx, roomID, endForAll(call, eventlog.Event{UserID: c.UserID, Name: c.Name}))
 }

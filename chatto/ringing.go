@@ -137,6 +137,10 @@ func (s *Service) Invite(ctx context.Context, c Caller, roomID, userID string) (
 	if call == nil {
 		return nil, errNoCallToInvite()
 	}
+	// Someone an admin took out of the call does not ring others into it.
+	if err := s.checkRemoved(call, c.UserID, s.clock.Now()); err != nil {
+		return nil, err
+	}
 	for _, p := range call.Participants {
 		if p.UserID == userID {
 			return nil, Errorf(EALREADYINCALL, "that user is already in the call")
