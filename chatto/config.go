@@ -49,8 +49,9 @@ type Config struct {
 	// DefaultRole is the role of a joiner: "speaker" (publishes camera,
 	// microphone and screen) or "listener" (subscribes only).
 	DefaultRole string `toml:"default_role" split_words:"true"`
-	// RemoveCooldown is how long a device an admin removed is refused a
-	// new token.
+	// RemoveCooldown is how long a user an admin removed from a call is
+	// kept out of it: every device's join, token and key is refused, and
+	// a LiveKit connection with an earlier token is disconnected.
 	RemoveCooldown time.Duration `toml:"remove_cooldown" split_words:"true"`
 	// ForceRelay makes clients send media only through TURN relays
 	// (iceTransportPolicy "relay"), so participants never learn each
