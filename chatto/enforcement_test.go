@@ -465,7 +465,7 @@ func TestSlowLiveKitDoesNotHoldJoinsInRoomsSharingTheLock(t *testing.T) {
 func TestACreatorAnAdminRemovedOrDemotedCannotUndoItByEndingTheCall(t *testing.T) {
 	env, clk := ringEnv(t)
 	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol") // alice administers general
-	jb := bob.Join("general", "b") // bob starts the call
+	jb := bob.Join("general", "b")                                                // bob starts the call
 	alice.Join("general", "a")
 	carol.Join("general", "c")
 	if st, raw := alice.Raw("DELETE", "/api/rooms/general/call/participants/bob%23b", nil); st != 200 {
