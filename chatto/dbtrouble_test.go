@@ -465,18 +465,23 @@ func TestAShredCheckpointOnAFullDiskIsReportedOnceAndFinishesWhenSpaceReturns(t 
 	}
 	time.Sleep(3500 * time.Millisecond) // the timer loop retries the checkpoint about three times
 	outageLogs := troubleLines(env.Logs()[logged:])
-	var wal, notice int
+	// The shredder's checkpoint, 5 ms after the end, may take the space
+	// meant for the end's notice (a checkpoint that fails has grown the
+	// file): then the host reports its full disk once as well.
+	var wal, notice, host int
 	for _, l := range outageLogs {
 		switch {
 		case strings.Contains(l, "WAL"):
 			wal++
 		case strings.Contains(l, "notice"):
 			notice++
+		case strings.Contains(l, "messages and sign-ins are refused"):
+			host++
 		}
 	}
-	if wal != 1 || notice > 1 || wal+notice != len(outageLogs) {
+	if wal != 1 || notice > 1 || host > notice || wal+notice+host != len(outageLogs) {
 		t.Fatalf("the server logged %d warnings and errors while the checkpoint could not run, want one that says so "+
-			"(and one for the notice, if the host could not store it):\n%s", len(outageLogs), strings.Join(outageLogs, "\n"))
+			"(and, if the host could not store the notice, one for it and one for the host's full disk):\n%s", len(outageLogs), strings.Join(outageLogs, "\n"))
 	}
 	if !calltest.FileContains(t, env.Config.Database.Path, key) {
 		t.Fatal("the key left the files while the disk was still full; this test proves nothing")
