@@ -499,3 +499,54 @@ func TestACreatorAnAdminRemovedOrDemotedCannotUndoItByEndingTheCall(t *testing.T
 		t.Fatalf("the admin ends the call = %d %s", st, code)
 	}
 }
+
+func TestHangingUpADirectCallEndsItForBoth(t *testing.T) {
+	env, _ := ringEnv(t)
+	alice, bob, carol := env.Login("alice"), env.Login("bob"), env.Login("carol")
+	aliceEvents := calltest.Stream(t, env, alice)
+	ja := alice.Join("alice-bob", "a")
+	ra := calltest.Connect(t, ja)
+	calltest.Connect(t, bob.Join("alice-bob", "b1")) // bob answers on two devices
+	calltest.Connect(t, bob.Join("alice-bob", "b2"))
+	calltest.Eventually(t, wait, "connected", connected(alice, "alice-bob", map[string]bool{"alice#a": true, "bob#b1": true, "bob#b2": true}))
+
+	// One of bob's devices leaving is not a hang-up: he is still there.
+	bob.Leave("alice-bob", "b1")
+	if v := alice.Call("alice-bob"); v == nil || len(v.Participants) != 2 {
+		t.Fatalf("the call after bob's second device left: %+v", v)
+	}
+	// His last one hanging up ends the call for alice too.
+	bob.Leave("alice-bob", "b2")
+	if v := alice.Call("alice-bob"); v != nil {
+		t.Fatalf("the call after bob hung up: %+v", v)
+	}
+	ended := decode[chatto.CallEvent](t, calltest.Next(t, aliceEvents, wait, chatto.EventCallEnded, inRoom("alice-bob")))
+	if c := ended.Call; c.EndReason != eventlog.ReasonHungUp || c.EndedBy != "bob" || c.EndedByName != "Bob" || c.Outcome != "completed" {
+		t.Fatalf("call.ended = %+v", c)
+	}
+	calltest.Eventually(t, wait, "alice's LiveKit session ends with the call", func() bool {
+		return ra.ConnectionState() == lksdk.ConnectionStateDisconnected
+	})
+	evs := callLog(t, env, ja.CallID)
+	last := evs[len(evs)-1]
+	if last.Kind != eventlog.CallEnded || last.Reason != eventlog.ReasonHungUp || last.UserID != "bob" || countKind(evs, eventlog.CallEnded, "") != 1 {
+		t.Fatalf("the log's end: %+v", last)
+	}
+	var n chatto.Notice
+	for _, m := range messages(t, alice, "alice-bob") {
+		if m.Notice != nil && m.Notice.Kind == chatto.NoticeCallEnded {
+			n = *m.Notice
+		}
+	}
+	if !strings.HasPrefix(n.Texts["alice"], "Bob ended the call after ") || !strings.HasPrefix(n.Texts["bob"], "You ended the call after ") {
+		t.Fatalf("the end's notice: %+v", n)
+	}
+
+	// In a group room the others carry on.
+	alice.Join("general", "a")
+	carol.Join("general", "c")
+	alice.Leave("general", "a")
+	if v := carol.Call("general"); v == nil || len(v.Participants) != 1 {
+		t.Fatalf("a group call after one of two left: %+v", v)
+	}
+}

@@ -199,6 +199,12 @@ type CallView struct {
 	StartedBy string     `json:"started_by"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	Outcome   string     `json:"outcome,omitempty"`
+	// EndReason says how an ended call ended: "hung_up" (one side of a
+	// direct call hung up), "ended" (ended for everyone), "last_left" and
+	// others; EndedBy and EndedByName name who, when someone did.
+	EndReason   string `json:"end_reason,omitempty"`
+	EndedBy     string `json:"ended_by,omitempty"`
+	EndedByName string `json:"ended_by_name,omitempty"`
 	// Seq orders updates of one room: a client keeps the highest it saw.
 	Seq int64 `json:"seq"`
 	// Rev orders views of one seq: it grows when live state that is not

@@ -362,7 +362,17 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 		})
 		f.remove = append(f.remove, removal{identity: p.Identity})
 	}
-	evs, err := s.commitSettled(ctx, call, b, eventlog.SourceUser)
+	var evs []eventlog.Event
+	var err error
+	if hangsUp(call, c.UserID, b) {
+		// A phone call: one side hanging up ends it for both.
+		end := endForAll(call, eventlog.Event{UserID: c.UserID, Name: c.Name})
+		end.Events[len(end.Events)-1].Reason = eventlog.ReasonHungUp
+		end.Events = append(slices.Clone(b.Events), end.Events...)
+		evs, err = s.commit(ctx, end)
+	} else {
+		evs, err = s.commitSettled(ctx, call, b, eventlog.SourceUser)
+	}
 	ended := len(evs) > 0 && evs[len(evs)-1].Kind == eventlog.CallEnded
 	if err == nil {
 		s.announce(ctx, roomID, evs)
@@ -384,6 +394,29 @@ func (s *Service) Leave(ctx context.Context, c Caller, roomID, deviceID string) 
 	// LiveKit; a rejoin of the device waits for the removal (fences).
 	s.followLater(ctx, f)
 	return len(b.Events) > 0, nil
+}
+
+// hangsUp reports whether leave, the leave events of userID's devices,
+// hangs up a direct room's answered call: it takes the user's last
+// device out while the other side is still in the call.
+func hangsUp(call *eventlog.Call, userID string, leave eventlog.Batch) bool {
+	if !call.Direct || !call.Answered || len(leave.Events) == 0 {
+		return false
+	}
+	gone := map[string]bool{}
+	for _, e := range leave.Events {
+		gone[e.Identity] = true
+	}
+	mine, others := false, false
+	for id, p := range call.Participants {
+		switch {
+		case p.UserID != userID:
+			others = true
+		case !gone[id]:
+			mine = true
+		}
+	}
+	return others && !mine
 }
 
 // End ends the room's call for everyone: the LiveKit room is deleted and

@@ -173,6 +173,13 @@ func endNotice(c callSummary) Notice {
 		if len(names) > 0 {
 			n.Text += " · " + strings.Join(names, ", ")
 		}
+		if c.EndReason == eventlog.ReasonHungUp && c.EndedBy != "" {
+			// A phone call's end: each side reads who hung up.
+			for _, u := range c.Participants {
+				texts[u] = fmt.Sprintf("%s ended the call after %s", c.name(c.EndedBy), formatDuration(d))
+			}
+			texts[c.EndedBy] = fmt.Sprintf("You ended the call after %s", formatDuration(d))
+		}
 	}
 	if len(texts) > 0 {
 		n.Texts = texts
@@ -273,6 +280,9 @@ type callSummary struct {
 	Outcome                     eventlog.Outcome
 	// Detail is the room a merged call moved into.
 	Detail string
+	// EndReason is call_ended's reason, EndedBy who ended it (if a
+	// user did: hung up or ended it for everyone).
+	EndReason, EndedBy string
 	// Participants are the users who joined, in order of first join;
 	// Rung are the users rung, in order of first ring.
 	Participants, Rung []string
@@ -310,7 +320,10 @@ func summarize(evs []eventlog.Event) callSummary {
 				c.Rung = append(c.Rung, e.UserID)
 			}
 		case eventlog.CallEnded:
-			c.EndedAt, c.Outcome, c.Detail = e.At, e.Outcome, e.Detail
+			c.EndedAt, c.Outcome, c.Detail, c.EndReason = e.At, e.Outcome, e.Detail, e.Reason
+			if e.Reason == eventlog.ReasonHungUp || e.Reason == eventlog.ReasonEnded {
+				c.EndedBy = e.UserID
+			}
 			if c.Outcome == "" {
 				c.Outcome = eventlog.OutcomeCompleted // logged before outcomes existed
 			}
@@ -342,8 +355,16 @@ func (c callSummary) view(seq int64) *CallView {
 	return &CallView{
 		ID: c.ID, RoomID: c.RoomID, Type: c.Type, State: StateEnded, CreatedBy: c.CreatedBy,
 		StartedAt: c.StartedAt, StartedBy: c.CreatedBy, EndedAt: &end, Outcome: string(c.Outcome),
-		Seq: seq, Participants: []ParticipantView{}, Ringing: []RingView{},
+		EndReason: c.EndReason, EndedBy: c.EndedBy, EndedByName: endedByName(c), Seq: seq, Participants: []ParticipantView{}, Ringing: []RingView{},
 	}
+}
+
+// endedByName is the name of who ended the call, if someone did.
+func endedByName(c callSummary) string {
+	if c.EndedBy == "" {
+		return ""
+	}
+	return c.name(c.EndedBy)
 }
 
 func displayName(name, userID string) string {

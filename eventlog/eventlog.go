@@ -52,6 +52,9 @@ const (
 	ReasonRemoved  = "removed"   // a room admin removed the device
 	ReasonRevoked  = "revoked"   // the user is no longer a member of the room
 	ReasonLastLeft = "last_left" // call_ended: nobody is left
+	// ReasonHungUp: call_ended of a direct room's answered call that one
+	// side (UserID) hung up, which ends it for both, as a phone call.
+	ReasonHungUp = "hung_up"
 	// ReasonRefused: a session LiveKit reported that may not be in the
 	// call (its user was removed within the cooldown, or its join is not
 	// the device's current one) was disconnected.

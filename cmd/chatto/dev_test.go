@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,10 +29,12 @@ func TestDevCommandRunsTheWholeProduct(t *testing.T) {
 	cfg := writeConfig(t, fmt.Sprintf("[webserver]\nurl = %q\nlisten = \"127.0.0.1:%d\"\n[database]\npath = %q\n",
 		base, port, filepath.Join(t.TempDir(), "chatto.db")))
 
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"dev", "-config", cfg, "-livekit-port", fmt.Sprint(lkPort)}, calltest.LogWriter(t), calltest.LogWriter(t))
+		done <- run(ctx, []string{"dev", "-config", cfg, "-livekit-port", fmt.Sprint(lkPort)},
+			io.MultiWriter(calltest.LogWriter(t), stdout), io.MultiWriter(calltest.LogWriter(t), stderr))
 	}()
 	defer func() {
 		cancel()
@@ -60,4 +64,18 @@ func TestDevCommandRunsTheWholeProduct(t *testing.T) {
 		v := alice.Call("general")
 		return v != nil && len(v.Participants) == 2 && v.Participants[0].Connected && v.Participants[1].Connected
 	})
+
+	// What the person who ran it reads: the URL and the sign-ins last,
+	// no request lines, no configuration dump, and no build notice for a
+	// livekit-server that is already built.
+	out := strings.TrimSpace(stdout.String())
+	lines := strings.Split(out, "\n")
+	if len(lines) < 2 || !strings.Contains(out, "open "+base) || !strings.Contains(lines[len(lines)-2], "alice, bob, carol or dave") {
+		t.Fatalf("dev's output ends with:\n%s", out)
+	}
+	for _, noise := range []string{"http request", "config=", "building livekit-server"} {
+		if strings.Contains(stderr.String(), noise) {
+			t.Errorf("dev's log has %q in it:\n%s", noise, stderr.String())
+		}
+	}
 }

@@ -113,14 +113,28 @@ func defaultConfigPath() string {
 // serve runs the server until ctx ends; demo seeds the demo users and
 // rooms into a database without users.
 func (c *cli) serve(ctx context.Context, cfg config.Config, log *slog.Logger, demo bool) error {
-	log.Info("starting", "config", cfg)
 	m := server.New(cfg, log)
 	m.Demo = demo
+	if demo {
+		// The dev terminal is for someone trying the product: the
+		// settings and every request are there at debug level, and the
+		// last lines say what to open.
+		log.Debug("starting", "config", cfg)
+		m.RequestLogLevel = slog.LevelDebug
+	} else {
+		log.Info("starting", "config", cfg)
+	}
 	if c.server != nil {
 		c.server(m)
 	}
 	if err := m.Run(ctx); err != nil {
 		return err
+	}
+	if demo {
+		fmt.Fprintf(c.stdout, "\nChatto is running: open %s in two browsers (or a normal and a private window).\n"+
+			"Sign in as alice, bob, carol or dave, password \"demo\" (seeded into a new database only).\n"+
+			"Rooms: general, design and alice-bob (a direct room: Video call rings the other side). Ctrl-C stops.\n",
+			cfg.Webserver.URL)
 	}
 	<-ctx.Done()
 	log.Info("shutting down: draining event streams and requests in flight", "timeout", server.ShutdownTimeout)
@@ -135,7 +149,10 @@ func (c *cli) dev(ctx context.Context, cfg config.Config, port int, log *slog.Lo
 	rand.Read(secret)
 	lk := &cfg.LiveKit
 	lk.Enabled, lk.APIKey, lk.APISecret = true, "devkey", hex.EncodeToString(secret)
-	log.Info("starting livekit-server on loopback (first run builds it, ~3 min)", "version", lkserver.Version, "port", port)
+	if !lkserver.Cached() {
+		log.Info("building livekit-server once (about 3 minutes; later starts use the cached binary)", "version", lkserver.Version)
+	}
+	log.Info("starting livekit-server on loopback", "version", lkserver.Version, "port", port)
 	srv, err := lkserver.Start(ctx, lkserver.Options{
 		APIKey: lk.APIKey, APISecret: lk.APISecret, WebhookURLs: []string{lk.WebhookURL},
 		Port: port, Stderr: os.Stderr,

@@ -79,6 +79,16 @@ func Binary(ctx context.Context) (string, error) {
 	return bin, nil
 }
 
+// Cached reports whether Binary can return at once, without building
+// livekit-server.
+func Cached() bool {
+	if p := os.Getenv(BinaryEnv); p != "" {
+		return checkExecutable(p) == nil
+	}
+	cache, err := os.UserCacheDir()
+	return err == nil && checkExecutable(filepath.Join(cache, "chatto", "livekit-server-"+Version)) == nil
+}
+
 func checkExecutable(p string) error {
 	fi, err := os.Stat(p)
 	if err != nil {

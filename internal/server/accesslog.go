@@ -73,7 +73,7 @@ func (m *Main) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		status := c.Response().Status
-		level := slog.LevelInfo
+		level := m.RequestLogLevel
 		if quietPaths[req.URL.Path] && status < 400 {
 			level = slog.LevelDebug
 		}

@@ -40,6 +40,10 @@ type Main struct {
 	// BcryptCost, if set, replaces host.DefaultBcryptCost (tests lower it
 	// to sign in fast).
 	BcryptCost int
+	// RequestLogLevel is the level of access-log lines (default Info; the
+	// dev command, whose terminal is for the person trying the product,
+	// uses Debug).
+	RequestLogLevel slog.Level
 
 	// log is Log with each request's id added (see accesslog.go).
 	log    *slog.Logger

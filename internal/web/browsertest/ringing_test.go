@@ -130,6 +130,22 @@ func TestIncomingCallRingsEveryTabAndAnsweringInOneStopsTheOthers(t *testing.T) 
 		t.Fatalf("call after bob answered = %+v, want an active video call of two with nobody ringing", v)
 	}
 	mark("call verified")
+
+	// A direct call is a phone call: alice administers the room, yet
+	// neither side gets moderation or "End for everyone"; one hang-up
+	// ends it for both.
+	for _, p := range []*Page{alice, bob} {
+		var shown struct{ EndAll, Moderation bool }
+		p.Eval(`({ EndAll: !document.getElementById('end-call').hidden,
+			Moderation: [...document.querySelectorAll('#participant-list .p-actions')].some((b) => !b.hidden && b.offsetParent !== null) })`, &shown)
+		if shown.EndAll || shown.Moderation {
+			p.fail("a direct call shows %+v, want neither End for everyone nor moderation actions", shown)
+		}
+	}
+	bob.Click("#leave")
+	alice.Wait(2*time.Second, "bob's hang-up ends alice's side too, saying who", stateLine+` === 'Bob ended the call'`)
+	alice.Screenshot(filepath.Join(t.ArtifactDir(), "direct-call-hung-up.png"))
+	mark("bob hung up")
 }
 
 // Bob declines: his dialog goes away (also in a tab he opened while it

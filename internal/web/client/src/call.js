@@ -627,8 +627,11 @@ export class CallSession {
         try {
           res = await api('POST', callPath(this.roomId, 'key'), { device_id: this.deviceId });
         } catch (e) {
-          // Not in the call (any more): leaving or removal handles that.
-          if (!(e instanceof ApiError) || e.code !== 'not_in_call') this.cb.onError(`Could not fetch the call's new encryption key: ${e.message}`);
+          // Not in the call (any more), or removed from it: leaving or
+          // the removal (LiveKit's disconnect, call.removed) handles that.
+          if (!(e instanceof ApiError) || !['not_in_call', 'removed'].includes(e.code)) {
+            this.cb.onError(`Could not fetch the call's new encryption key: ${e.message}`);
+          }
           return;
         }
         if (res.call_id !== this.callId || provider !== this.keyProvider || !(res.e2ee_key_index > this.keyIndex)) return;

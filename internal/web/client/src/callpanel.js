@@ -179,6 +179,10 @@ export function outcomeText(call) {
     case 'cancelled':
       return 'Call cancelled';
     default:
+      // Someone else hung up a direct call, or ended a call for everyone.
+      if (call.ended_by && app.me && call.ended_by !== app.me.id && ['hung_up', 'ended'].includes(call.end_reason)) {
+        return `${call.ended_by_name || nameOf(call.ended_by)} ended the call`;
+      }
       return '';
   }
 }

@@ -39,14 +39,24 @@ export function learnCall(call) {
 
 /** Whether the signed-in user may end a call for everyone in the room. */
 export function canEndForEveryone(call) {
-  if (!app.me || !call) return false;
+  if (!app.me || !call || isDirect(call.room_id)) return false;
   return call.created_by === app.me.id || isRoomAdmin(call.room_id);
 }
 
-/** Whether the signed-in user administers the room (moderates its call). */
+/**
+ * Whether the signed-in user moderates the room's call: an admin of a
+ * group room. A direct call is between two people, like a phone call:
+ * hanging up ends it, and nobody moderates the other.
+ */
 export function isRoomAdmin(roomId) {
   const room = roomById(roomId);
-  return !!(app.me && room && Array.isArray(room.admins) && room.admins.includes(app.me.id));
+  return !!(app.me && room && room.kind !== 'direct' && Array.isArray(room.admins) && room.admins.includes(app.me.id));
+}
+
+/** Whether a room is a direct (two-person) room. */
+export function isDirect(roomId) {
+  const room = roomById(roomId);
+  return !!(room && room.kind === 'direct');
 }
 
 /** Forgets a room the user is no longer a member of; reports whether it was listed. */
