@@ -233,7 +233,20 @@ func TestAdminRemovesAParticipantAndAMemberLosesTheRoom(t *testing.T) {
 	alice, bob, carol := pages[0], pages[1], pages[2]
 	bobID := bob.Call().Identity
 
+	// Removing asks first; Cancel leaves bob in the call and focus where
+	// it was.
 	alice.Click(actionOf("bob", "act-remove"))
+	alice.Wait(5*time.Second, "removing asks for confirmation, Cancel focused",
+		`window.__chattoDebug.confirm().open && window.__chattoDebug.confirm().title === 'Remove Bob from the call?' && document.activeElement.id === 'confirm-cancel'`)
+	alice.Click("#confirm-cancel")
+	alice.Wait(5*time.Second, "the dialog closes and focus goes back to Remove",
+		`!window.__chattoDebug.confirm().open && document.activeElement && document.activeElement.classList.contains('act-remove')`)
+	if ids := calltest.Identities(env.Login("alice").Call("general")); !ids[bobID] {
+		t.Fatalf("bob left the call although the removal was cancelled: %v", ids)
+	}
+	alice.Click(actionOf("bob", "act-remove"))
+	alice.Wait(5*time.Second, "asked again", `window.__chattoDebug.confirm().open`)
+	alice.Click("#confirm-ok")
 	bob.WaitState("ended", 10*time.Second)
 	bob.Wait(5*time.Second, "bob's page says an admin removed him", stateLine+` === 'An admin removed you from the call.'`+
 		` && document.getElementById('call-error').textContent === 'An admin removed you from the call.'`+

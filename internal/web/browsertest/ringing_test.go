@@ -371,6 +371,8 @@ func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
 
 	alice.Wait(5*time.Second, "the room admin may end the call for everyone", visible("#end-call"))
 	alice.Click("#end-call")
+	alice.Wait(5*time.Second, "ending for everyone asks first", `window.__chattoDebug.confirm().open && window.__chattoDebug.confirm().action === 'End call'`)
+	alice.Click("#confirm-ok")
 	for _, p := range []*Page{alice, bob, carol} {
 		p.WaitState("ended", 10*time.Second)
 		p.Wait(10*time.Second, "the header offers a new call", visible("#call-audio"))

@@ -7,6 +7,7 @@
 
 import { ApiError, api, callPath } from './api.js';
 import { CallSession, E2EE_UNSUPPORTED, LISTENER_CANNOT_PUBLISH, e2eeSupported } from './call.js';
+import { confirmAction } from './confirm.js';
 import { refreshDevices, wireDevices } from './devices.js';
 import { $, announce, h, hideError, setData, showError } from './dom.js';
 import { callType, isRinging, participantCount, ringingOf } from './realtime.js';
@@ -118,6 +119,8 @@ function focusJoin() {
 async function endForEveryone() {
   const s = app.session;
   if (!s) return;
+  const ok = await confirmAction('End the call for everyone?', 'Everyone in the call is disconnected, and the call ends.', 'End call');
+  if (!ok || app.session !== s) return;
   const btn = $('end-call');
   btn.disabled = true;
   try {

@@ -6,6 +6,7 @@
 
 import { ApiError, api } from './api.js';
 import * as callpanel from './callpanel.js';
+import { confirmSnapshot, wireConfirm } from './confirm.js';
 import { $, announce, h, initials, showError } from './dom.js';
 import { clearHistory, historySnapshot, loadHistory, refreshHistorySoon, wireHistory } from './history.js';
 import * as incoming from './incoming.js';
@@ -247,6 +248,7 @@ function wire() {
   callpanel.wireCallPanel();
   incoming.wireIncoming();
   wireHistory();
+  wireConfirm();
   window.addEventListener('hashchange', () => {
     if (app.me) route();
   });
@@ -278,6 +280,7 @@ function wire() {
     rooms: () => app.rooms.map((r) => r.id),
     incoming: () => incoming.incomingSnapshot(),
     history: () => historySnapshot(),
+    confirm: () => confirmSnapshot(),
   };
 }
 

@@ -7,6 +7,7 @@
 
 import { Track } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
+import { confirmAction } from './confirm.js';
 import { $, announce, h, handIcon, setData } from './dom.js';
 import { participantOf } from './realtime.js';
 import { app, isRoomAdmin, nameOf } from './state.js';
@@ -230,6 +231,10 @@ async function mute(identity, source) {
 async function remove(identity) {
   const row = rows.get(identity);
   if (!row) return;
+  const who = displayName(row.entry);
+  const ok = await confirmAction(`Remove ${who} from the call?`,
+    `${who} leaves the call on every device and cannot rejoin for a while.`, 'Remove');
+  if (!ok || !rows.has(identity)) return;
   const res = await moderate(identity, row.actions.remove, 'remove them from the call', (roomId) => api('DELETE', participantPath(roomId, identity)));
   if (res) announce(`Removed ${displayName(row.entry)} from the call`);
 }
