@@ -319,7 +319,7 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 			// A session known to be over that LiveKit still has: if it is
 			// one that may not be in the call (a removal LiveKit missed),
 			// it goes again.
-			if _, v := s.admitSession(call, p, isMember); cur == nil && v != admit {
+			if _, v := s.admitSession(call, p, isMember, true); cur == nil && v == refuse {
 				f.remove = append(f.remove, removal{identity: p.GetIdentity()})
 			}
 			continue
@@ -331,21 +331,9 @@ func (s *Service) diff(call *eventlog.Call, present []*lkproto.ParticipantInfo, 
 			continue
 		}
 		if cur == nil || cur.SID != p.GetSid() {
-			e, v := s.admitSession(call, p, isMember)
+			// A listing never ignores: it sees sessions connected now.
+			e, v := s.admitSession(call, p, isMember, true)
 			e.RoomID, e.CallID, e.Source = base.RoomID, base.CallID, base.Source
-			if v == ignore && cur == nil {
-				// Connected now (a listing is no late fact) with an older
-				// join while the device's latest join is not in the call
-				// (its token never used within the grace): the session can
-				// never enter the call, so it is closed rather than left
-				// in LiveKit beside a call it is not in. The latest token
-				// may still connect.
-				e.Kind, e.Reason, e.Detail = eventlog.ParticipantLeft, eventlog.ReasonRefused, eventlog.DetailStaleGeneration
-				v = refuse
-			}
-			if v == ignore {
-				continue
-			}
 			if v == refuse {
 				b.Events = append(b.Events, e)
 				f.remove = append(f.remove, removal{identity: e.Identity})

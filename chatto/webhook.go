@@ -65,7 +65,7 @@ func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (w
 		if err != nil {
 			return webhookIgnored, f, fmt.Errorf("chatto: membership of %s in %s: %w", userID, roomID, err)
 		}
-		e, v := s.admitSession(call, p, member)
+		e, v := s.admitSession(call, p, member, false)
 		e.RoomID, e.CallID, e.Source, e.LiveKitEventID = base.RoomID, base.CallID, base.Source, base.LiveKitEventID
 		if v == ignore {
 			return webhookIgnored, f, nil
@@ -168,8 +168,10 @@ const (
 // removed by an admin within the cooldown, or if the device is not in the
 // call and its latest join was ended (a leave): then no token of the
 // identity is good. One of any other join than the device's latest is
-// ignored.
-func (s *Service) admitSession(call *eventlog.Call, p *lkproto.ParticipantInfo, member bool) (eventlog.Event, verdict) {
+// ignored when a webhook reports it (the session may be long gone, and
+// the latest token may still connect), and refused when a listing does
+// (connected now, it can never enter the call).
+func (s *Service) admitSession(call *eventlog.Call, p *lkproto.ParticipantInfo, member, listed bool) (eventlog.Event, verdict) {
 	userID, _ := UserOfIdentity(p.GetIdentity())
 	identity, gen := p.GetIdentity(), livekit.Generation(p)
 	cur := call.Participants[identity]
@@ -185,6 +187,9 @@ func (s *Service) admitSession(call *eventlog.Call, p *lkproto.ParticipantInfo, 
 		e.Kind, e.Reason, e.Detail = eventlog.ParticipantLeft, eventlog.ReasonRefused, eventlog.ReasonRemoved
 		return e, refuse
 	case cur == nil && gen != "" && call.EndedGenerations[call.Generations[identity]]:
+		e.Kind, e.Reason, e.Detail = eventlog.ParticipantLeft, eventlog.ReasonRefused, eventlog.DetailStaleGeneration
+		return e, refuse
+	case cur == nil && !call.Admits(identity, gen) && listed:
 		e.Kind, e.Reason, e.Detail = eventlog.ParticipantLeft, eventlog.ReasonRefused, eventlog.DetailStaleGeneration
 		return e, refuse
 	case cur == nil && !call.Admits(identity, gen):
