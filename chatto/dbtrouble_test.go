@@ -5,12 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -131,20 +129,10 @@ func TestAFullDiskRefusesCallChangesWholeAndConvergesWhenSpaceReturns(t *testing
 	calltest.Connect(t, jc)           // carol's is lost on the way
 	refusedJoin := func(c *calltest.Client, room, device string) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", env.BaseURL+"/api/rooms/"+room+"/call/join", strings.NewReader(`{"device_id":"`+device+`"}`))
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var e calltest.APIError
-		raw, _ := io.ReadAll(resp.Body)
-		if json.Unmarshal(raw, &e); resp.StatusCode != 503 || e.Error.Code != chatto.ESTORAGEFULL || e.Error.Message == "" ||
-			resp.Header.Get("Retry-After") == "" {
+		a := c.Send("POST", "/api/rooms/"+room+"/call/join", map[string]string{"device_id": device})
+		if a.Status != 503 || a.Error.Error.Code != chatto.ESTORAGEFULL || a.Error.Error.Message == "" || a.RetryAfter == "" {
 			t.Fatalf("%s joins %s on a full disk = %d (Retry-After %q) %s; want 503 %s with a message and Retry-After",
-				c.User, room, resp.StatusCode, resp.Header.Get("Retry-After"), raw, chatto.ESTORAGEFULL)
+				c.User, room, a.Status, a.RetryAfter, a.Body, chatto.ESTORAGEFULL)
 		}
 	}
 	refusedJoin(alice, "general", "a2")  // into a running call

@@ -1,9 +1,6 @@
 package chatto_test
 
 import (
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -137,17 +134,8 @@ func TestInvitesArePerCallerRateLimited(t *testing.T) {
 	carol.Join("general", "c")
 	invite := func(who *calltest.Client, user string) (int, string, string) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", env.BaseURL+"/api/rooms/general/call/invite", strings.NewReader(`{"user_id":"`+user+`"}`))
-		req.Header.Set("Authorization", "Bearer "+who.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var e calltest.APIError
-		json.NewDecoder(resp.Body).Decode(&e)
-		return resp.StatusCode, e.Error.Code, resp.Header.Get("Retry-After")
+		a := who.Send("POST", "/api/rooms/general/call/invite", map[string]string{"user_id": user})
+		return a.Status, a.Error.Error.Code, a.RetryAfter
 	}
 	// Asking again for someone already rung changes nothing, but it is
 	// still an invite: it costs as much as any other.

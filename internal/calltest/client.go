@@ -47,6 +47,23 @@ func (c *Client) Do(method, path string, body, out any) int {
 // Raw sends a request and returns status and body.
 func (c *Client) Raw(method, path string, body any) (int, []byte) {
 	c.t.Helper()
+	a := c.Send(method, path, body)
+	return a.Status, a.Body
+}
+
+// Answer is what a request got back: its status, body, error (for an
+// error answer) and Retry-After.
+type Answer struct {
+	Status     int
+	Body       []byte
+	Error      APIError
+	RetryAfter string
+}
+
+// Send sends a request (body as JSON unless it is []byte) and returns the
+// whole answer.
+func (c *Client) Send(method, path string, body any) Answer {
+	c.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -73,7 +90,11 @@ func (c *Client) Raw(method, path string, body any) (int, []byte) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	c.env.observeAnswer(method, path, resp.StatusCode, raw)
-	return resp.StatusCode, raw
+	a := Answer{Status: resp.StatusCode, Body: raw, RetryAfter: resp.Header.Get("Retry-After")}
+	if resp.StatusCode >= 300 {
+		json.Unmarshal(raw, &a.Error)
+	}
+	return a
 }
 
 // Join joins a room's call from a device and fails the test on error.
