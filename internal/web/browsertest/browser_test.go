@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -431,12 +432,59 @@ func (p *Page) Screenshot(path string) {
 	if err != nil {
 		p.fail("screenshot: %v", err)
 	}
-	if cfg, err := png.DecodeConfig(bytes.NewReader(buf)); err != nil || cfg.Width < 640 {
+	if cfg, err := png.DecodeConfig(bytes.NewReader(buf)); err != nil || cfg.Width < 320 {
 		p.fail("screenshot is not a full-page PNG: %+v, %v", cfg, err)
 	}
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// Phone and desktop are the two sizes the call screen is judged at.
+const (
+	phoneW, phoneH     = 390, 844
+	desktopW, desktopH = 1280, 800
+)
+
+// Viewport resizes the tab's viewport. A phone-sized one is emulated as
+// a mobile device with touch, so the page's viewport meta tag applies and
+// a page wider than the screen would zoom out, as on a real phone.
+func (p *Page) Viewport(w, h int) {
+	p.t.Helper()
+	var opts []chromedp.EmulateViewportOption
+	if w < 640 {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	p.do(5*time.Second, fmt.Sprintf("viewport %dx%d", w, h), chromedp.EmulateViewport(int64(w), int64(h), opts...))
+}
+
+// NoHorizontalOverflow fails the test when anything on the page is wider
+// than the viewport (the page would scroll sideways or zoom out).
+func (p *Page) NoHorizontalOverflow(w int) {
+	p.t.Helper()
+	var got struct {
+		Inner, Scroll int
+		Widest        string
+	}
+	p.Eval(`(() => {
+		const de = document.documentElement;
+		let widest = '';
+		for (const el of document.querySelectorAll('body *')) {
+			const r = el.getBoundingClientRect();
+			if (r.width > 0 && r.right > window.innerWidth + 1) { widest = (el.id ? '#' + el.id : el.tagName.toLowerCase() + '.' + el.className) + ' right=' + Math.round(r.right); break; }
+		}
+		return { Inner: window.innerWidth, Scroll: de.scrollWidth, Widest: widest };
+	})()`, &got)
+	if got.Inner != w || got.Scroll > w || got.Widest != "" {
+		p.fail("horizontal overflow at %d px: innerWidth %d, scrollWidth %d, first element past the edge: %s", w, got.Inner, got.Scroll, got.Widest)
+	}
+}
+
+// Shot saves a screenshot of the viewport under the test's artifacts
+// (go test -artifacts), named name.png.
+func (p *Page) Shot(t *testing.T, name string) {
+	t.Helper()
+	p.Screenshot(filepath.Join(t.ArtifactDir(), name+".png"))
 }
 
 // tile is what the client's debug hook reports about one participant tile.
