@@ -617,7 +617,7 @@ func (s *Service) commit(ctx context.Context, b eventlog.Batch) ([]eventlog.Even
 		}
 		// A ring or a token handed out adds a deadline for the timer loop.
 		deadlines = deadlines || e.Kind == eventlog.RingStarted || (e.Kind == eventlog.ParticipantJoined && e.SID == "") ||
-			(e.Kind == eventlog.ParticipantLeft && e.Reason == eventlog.ReasonReplaced)
+			e.KeepsDevice()
 	}
 	b.Outbox = append(b.Outbox, s.outboxItems(ctx, b.Events)...)
 	evs, err := s.store.Append(ctx, b)

@@ -114,6 +114,14 @@ func (s *Service) applyWebhook(ctx context.Context, ev *lkproto.WebhookEvent) (w
 			// change): LiveKit closed this session for the new one,
 			// whose participant_joined is on its way. The device stays.
 			e.Reason = eventlog.ReasonReplaced
+		case p.GetDisconnectReason() == lkproto.DisconnectReason_STATE_MISMATCH,
+			p.GetDisconnectReason() == lkproto.DisconnectReason_MIGRATION:
+			// LiveKit issued a full reconnect (its negotiation with the
+			// client failed, say) or moved the client to another node:
+			// the client comes back with the same token in a moment. The
+			// device stays, pending, so the last device of a call going
+			// through this does not end the call and shred its key.
+			e.Reason = eventlog.ReasonReconnect
 		}
 		b.Events = append(b.Events, e)
 	case webhook.EventRoomFinished:

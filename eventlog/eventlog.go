@@ -48,10 +48,16 @@ const (
 	// ReasonReplaced: a newer session of the same identity took over; the
 	// device stays in the call, pending its new session.
 	ReasonReplaced = "replaced"
-	ReasonEnded    = "ended"     // someone ended the call for everyone
-	ReasonRemoved  = "removed"   // a room admin removed the device
-	ReasonRevoked  = "revoked"   // the user is no longer a member of the room
-	ReasonLastLeft = "last_left" // call_ended: nobody is left
+	// ReasonReconnect: LiveKit closed the session and told the client to
+	// connect again with a new one (a full reconnect after a negotiation,
+	// publication or subscription failure, or a move to another node).
+	// Like a replaced session, the device stays, pending its new session
+	// for the join grace.
+	ReasonReconnect = "reconnect"
+	ReasonEnded     = "ended"     // someone ended the call for everyone
+	ReasonRemoved   = "removed"   // a room admin removed the device
+	ReasonRevoked   = "revoked"   // the user is no longer a member of the room
+	ReasonLastLeft  = "last_left" // call_ended: nobody is left
 	// ReasonHungUp: call_ended of a direct room's answered call that one
 	// side (UserID) hung up, which ends it for both, as a phone call.
 	ReasonHungUp = "hung_up"

@@ -156,6 +156,13 @@ func (c *Call) SortedRings() []*Ring {
 	})
 }
 
+// KeepsDevice reports whether e is a participant_left that ends only the
+// device's LiveKit session, not its place in the call: the device waits,
+// pending, for a newer session (or for the join grace to drop it).
+func (e Event) KeepsDevice() bool {
+	return e.Kind == ParticipantLeft && (e.Reason == ReasonReplaced || e.Reason == ReasonReconnect)
+}
+
 // Pending reports whether LiveKit has not yet confirmed the participant.
 func (p *Participant) Pending() bool { return p.SID == "" }
 
@@ -288,7 +295,7 @@ func (c *Call) Apply(e Event) {
 		part := c.Participants[e.Identity]
 		switch {
 		case part == nil || (e.SID != "" && part.SID != e.SID) || part.OtherGeneration(e.Generation):
-		case e.Reason == ReasonReplaced:
+		case e.KeepsDevice():
 			part.SID, part.PendingSince = "", e.At
 		default:
 			delete(c.Participants, e.Identity)

@@ -15,7 +15,7 @@ func fuzzEvents(data []byte) []Event {
 	rooms := []string{"general", "alice-bob"}
 	users := []string{"alice", "bob", "carol", ""}
 	sids := []string{"", "PA_1", "PA_2", "PB_1"}
-	reasons := []string{"", ReasonLeft, ReasonReplaced, ReasonRemoved, RingAccepted, RingInvite, RingMissed, ReasonRoomFinished}
+	reasons := []string{"", ReasonLeft, ReasonReplaced, ReasonReconnect, ReasonRemoved, RingAccepted, RingInvite, RingMissed, ReasonRoomFinished}
 	details := []string{"", RoomDirect, DetailBusy, "DUPLICATE_IDENTITY"}
 	roles := []string{"", RoleSpeaker, RoleListener}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
