@@ -169,12 +169,17 @@ func TestGroupCallFitsTheScreenWithMenusAndPanels(t *testing.T) {
 	alice.Wait(5*time.Second, "M mutes the microphone", `document.getElementById('mic-toggle').getAttribute('aria-pressed') === 'true' && `+tileAttr("alice", "mic")+` === 'off'`)
 	alice.Key("m")
 	alice.Wait(5*time.Second, "M unmutes it", `document.getElementById('mic-toggle').getAttribute('aria-pressed') === 'false'`)
-	alice.Click("#composer-text") // typing in a field is not a shortcut
+	// Typing in a text field is not a shortcut: the chat's composer takes the m.
+	alice.Click("#chat-toggle")
+	alice.Wait(5*time.Second, "the chat opens with focus in the composer", `document.activeElement.id === 'composer-text'`)
 	alice.Key("m")
+	alice.Wait(5*time.Second, "the m is typed", `document.getElementById('composer-text').value === 'm'`)
 	if alice.EvalString(`document.getElementById('mic-toggle').getAttribute('aria-pressed')`) != "false" {
 		alice.fail("typing m in the composer muted the microphone")
 	}
-	alice.Eval(`document.getElementById('composer-text').value = '', document.activeElement.blur(), true`, nil)
+	alice.Eval(`document.getElementById('composer-text').value = '', true`, nil)
+	alice.Click("#chat-close")
+	alice.Eval(`document.activeElement.blur(), true`, nil)
 	alice.Key("?")
 	alice.Wait(5*time.Second, "? shows the shortcuts", visible("#shortcuts")+
 		` && ['M', 'V', 'S', 'H', 'C', 'P', '?'].every(k => [...document.querySelectorAll('#shortcut-list kbd')].some(e => e.textContent === k))`)
@@ -212,12 +217,12 @@ func TestGroupCallFitsTheScreenWithMenusAndPanels(t *testing.T) {
 		alice.Shot(t, fmt.Sprintf("people-%d", w))
 		alice.Click("#participants-close")
 		alice.Click("#call-nav-open")
-		alice.Wait(5*time.Second, "the room drawer", visible(`.room-link[data-room="design"]`)+` && document.activeElement.id === 'nav-close'`)
+		alice.Wait(5*time.Second, "the room drawer", visible(`.room-link[data-room="alice-bob"]`)+` && document.activeElement.id === 'nav-close'`)
 		alice.NoHorizontalOverflow(w)
 		alice.Shot(t, fmt.Sprintf("menu-%d", w))
 		alice.Key(kb.Escape)
 		alice.Wait(5*time.Second, "escape closes the drawer, focus back on the menu button",
-			`!(`+visible(`.room-link[data-room="design"]`)+`) && document.activeElement.id === 'call-nav-open'`)
+			`!(`+visible(`.room-link[data-room="alice-bob"]`)+`) && document.activeElement.id === 'call-nav-open'`)
 	}
 }
 

@@ -336,7 +336,10 @@ export class Tiles {
   #arrange() {
     const stage = this.container.parentElement || this.container;
     const tiles = [...this.tiles.values()];
-    const pair = !this.screens.size && tiles.length === 2 && tiles.some((t) => t.participant.isLocal);
+    // Two avatars (a voice call) sit side by side; a picture-in-picture
+    // is for when the other person's camera is on.
+    const other = tiles.length === 2 ? tiles.find((t) => !t.participant.isLocal) : null;
+    const pair = !this.screens.size && !!other && tiles.some((t) => t.participant.isLocal) && other.el.dataset.camera === 'on';
     setData(this.container, 'pair', pair);
     // The last speaker brought on stage, then the others, then oneself,
     // in joining order.
