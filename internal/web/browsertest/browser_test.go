@@ -455,7 +455,7 @@ func (p *Page) Viewport(w, h int) {
 	if w < 640 {
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
-	p.do(5*time.Second, fmt.Sprintf("viewport %dx%d", w, h), chromedp.EmulateViewport(int64(w), int64(h), opts...))
+	p.do(20*time.Second, fmt.Sprintf("viewport %dx%d", w, h), chromedp.EmulateViewport(int64(w), int64(h), opts...))
 }
 
 // NoHorizontalOverflow fails the test when anything on the page is wider

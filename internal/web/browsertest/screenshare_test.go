@@ -64,6 +64,10 @@ func TestSharedScreenIsEncryptedAndTakesTheSpotlight(t *testing.T) {
 	}
 	mark("bob decodes the encrypted screen in the spotlight")
 	bob.Screenshot(filepath.Join(t.ArtifactDir(), "screen-share.png"))
+	bob.Viewport(phoneW, phoneH)
+	bob.Wait(5*time.Second, "the spotlight on a phone", visible("#tiles > .screen")+` && document.scrollingElement.scrollHeight <= innerHeight`)
+	bob.Shot(t, "screen-share-phone")
+	bob.Viewport(desktopW, desktopH)
 
 	alice.Click("#screen-toggle")
 	bob.Wait(15*time.Second, "the grid comes back when alice stops sharing",

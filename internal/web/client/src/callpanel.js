@@ -6,13 +6,16 @@
 // this device.
 
 import { ApiError, api, callPath } from './api.js';
-import { CallSession, E2EE_UNSUPPORTED, LISTENER_CANNOT_PUBLISH, e2eeSupported } from './call.js';
+import { CallSession, E2EE_UNSUPPORTED, e2eeSupported } from './call.js';
 import { confirmAction } from './confirm.js';
 import { refreshDevices, wireDevices } from './devices.js';
 import { $, announce, h, hideError, setData, showError } from './dom.js';
 import { callType, isRinging, participantCount, ringingOf } from './realtime.js';
-import { renderParticipants, wireParticipants } from './participants.js';
-import { app, canEndForEveryone, nameOf, openRoom, roomById, roomName } from './state.js';
+import { openPersonMenu, renderParticipants, wireParticipants } from './participants.js';
+import { setIconButton } from './icons.js';
+import { setInCall, shortcutOf, showPeople, wireLayout } from './layout.js';
+import { closePanel, wireMenus, wirePanel } from './menu.js';
+import { app, canEndForEveryone, isRoomAdmin, nameOf, openRoom, roomById, roomName } from './state.js';
 import { Tiles } from './tiles.js';
 
 export const typeLabel = (type) => (type === 'audio' ? 'Voice call' : 'Video call');
@@ -45,14 +48,19 @@ export function renderHeader() {
   $('leave').hidden = !here;
   // The caller of an unanswered call cancels it rather than leaving it.
   const cancel = here && isRinging(call) && !!app.me && call.created_by === app.me.id;
-  setLabel($('leave'), cancel ? 'Cancel' : 'Leave call', cancel ? 'Cancel call' : null);
+  setHangup(cancel);
   for (const id of ['call-audio', 'call-video', 'join']) $(id).disabled = false;
 }
 
-function setLabel(btn, text, ariaLabel) {
-  if (btn.textContent !== text) btn.textContent = text;
-  if (ariaLabel) btn.setAttribute('aria-label', ariaLabel);
-  else btn.removeAttribute('aria-label');
+// The control bar's red hang-up button: Leave call, or Cancel for the
+// caller of an unanswered call. Its visible text is the same hidden label
+// the other icon buttons carry.
+function setHangup(cancel) {
+  const btn = $('leave');
+  setIconButton(btn, 'hangup', cancel ? 'Cancel' : 'Leave call');
+  const aria = cancel ? 'Cancel call' : 'Leave call';
+  if (btn.getAttribute('aria-label') !== aria) btn.setAttribute('aria-label', aria);
+  btn.title = aria;
 }
 
 // ---- joining and leaving ----
@@ -260,37 +268,49 @@ export function renderCall(message) {
   setData(panel, 'ringing', s.state === 'connected' && isRinging(mine));
 
   const live = s.active && !!s.room;
-  document.querySelector('.controls').hidden = !live;
-  if (!app.tiles) app.tiles = new Tiles($('tiles'), $('remote-audio'));
+  setInCall(visible && s.active);
+  const room = roomById(s.roomId);
+  const roomText = room ? room.name : '';
+  if ($('call-room').textContent !== roomText) $('call-room').textContent = roomText;
+  if (!app.tiles) {
+    app.tiles = new Tiles($('tiles'), $('remote-audio'));
+    app.tiles.onMore = showPeople;
+    app.tiles.onMenu = openPersonMenu;
+  }
+  const admin = isRoomAdmin(s.roomId);
+  app.tiles.moderator = admin;
   const info = new Map(((mine && mine.participants) || []).map((p) => [p.identity, p]));
   app.tiles.sync(live ? s.room : null, info);
   $('tiles').hidden = !live;
   renderParticipants(s, mine);
   renderBanner(s, live);
 
+  // A listener may not publish: LiveKit refuses it, so the bar offers
+  // only what a listener can do (raise a hand, chat, leave).
+  const canPublish = s.canPublish();
+  setData(panel, 'role', s.role);
   const micOn = s.micEnabled();
   const camOn = s.cameraEnabled();
   const screenOn = s.screenShareEnabled();
-  setToggle($('mic-toggle'), micOn, 'Mute microphone', 'Unmute microphone');
-  setToggle($('cam-toggle'), camOn, 'Turn camera off', 'Turn camera on');
-  setToggle($('screen-toggle'), screenOn, 'Stop sharing', 'Share screen');
-  // A listener may not publish: LiveKit refuses it, so the buttons say so.
-  const canPublish = s.canPublish();
-  setData(panel, 'role', s.role);
-  for (const id of ['mic-toggle', 'cam-toggle', 'screen-toggle', 'mic-select', 'cam-select']) {
+  setToggle($('mic-toggle'), micOn, 'mic', 'micOff', 'Mute microphone', 'Unmute microphone');
+  setToggle($('cam-toggle'), camOn, 'cam', 'camOff', 'Turn camera off', 'Turn camera on');
+  setToggle($('screen-toggle'), screenOn, 'screenOff', 'screen', 'Stop sharing', 'Share screen');
+  for (const id of ['mic-toggle', 'cam-toggle', 'screen-toggle', 'mic-select', 'cam-select', 'mic-more', 'cam-more']) {
     const el = $(id);
     if (!canPublish) el.disabled = true;
     else if (id !== 'mic-select' && id !== 'cam-select') el.disabled = false;
-    if (!canPublish) el.setAttribute('aria-describedby', 'listener-note');
-    else el.removeAttribute('aria-describedby');
   }
+  $('mic-group').hidden = !live || !canPublish;
+  $('cam-group').hidden = !live || !canPublish;
+  if (!canPublish) closePanel(false);
   $('listener-note').hidden = !live || canPublish;
-  if ($('listener-note').textContent !== LISTENER_CANNOT_PUBLISH) $('listener-note').textContent = LISTENER_CANNOT_PUBLISH;
-  $('screen-toggle').hidden = !live || !navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia;
+  const note = 'You’re listening. Raise your hand to ask to speak.';
+  if ($('listener-note').textContent !== note) $('listener-note').textContent = note;
+  $('screen-toggle').hidden = !live || !canPublish || !navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia;
+  for (const id of ['chat-toggle', 'people-toggle', 'call-more']) $(id).hidden = !live;
   $('end-call').hidden = !(live && canEndForEveryone(mine));
-  const room = roomById(s.roomId);
   const canInvite = live && !!mine && !!room && room.kind === 'group';
-  $('invite-open').hidden = !canInvite || !$('invite-form').hidden;
+  $('invite-open').hidden = !canInvite;
   if (!canInvite) closeInvite();
   else if (!$('invite-form').hidden) fillInvitees();
   if (live && canPublish) refreshDevices();
@@ -342,10 +362,14 @@ function stateText(state) {
   );
 }
 
-function setToggle(btn, on, onLabel, offLabel) {
-  const label = on ? onLabel : offLabel;
-  if (btn.textContent !== label) btn.textContent = label;
+// A toggle shows its state three ways: the icon (crossed when off), the
+// colour (red when a microphone or camera is off) and aria-pressed, which
+// says whether the device is off ("muted"), as call apps' mute buttons do.
+function setToggle(btn, on, onIcon, offIcon, onLabel, offLabel) {
+  setIconButton(btn, on ? onIcon : offIcon, on ? onLabel : offLabel, shortcutOf(btn.id));
   setData(btn, 'on', on);
+  const pressed = String(btn.id === 'screen-toggle' ? on : !on);
+  if (btn.getAttribute('aria-pressed') !== pressed) btn.setAttribute('aria-pressed', pressed);
 }
 
 // ---- invite ----
@@ -379,7 +403,6 @@ function fillInvitees() {
 function openInvite() {
   $('invite-error').textContent = '';
   $('invite-form').hidden = false;
-  $('invite-open').hidden = true;
   fillInvitees();
   $('invite-user').focus();
 }
@@ -391,7 +414,7 @@ function closeInvite() {
   form.hidden = true;
   $('invite-error').textContent = '';
   renderCall();
-  if (hadFocus && !$('invite-open').hidden) $('invite-open').focus();
+  if (hadFocus) $('call-more').focus();
 }
 
 async function sendInvite(ev) {
@@ -448,4 +471,12 @@ export function wireCallPanel() {
   $('screen-toggle').addEventListener('click', () => app.session && app.session.setScreenShare(!app.session.screenShareEnabled()));
   wireDevices();
   wireParticipants();
+  wireMenus();
+  wirePanel($('mic-more'), $('mic-pop'));
+  wirePanel($('cam-more'), $('cam-pop'));
+  wirePanel($('call-more'), $('more-menu'));
+  for (const id of ['mic-more', 'cam-more']) setIconButton($(id), 'caret', $(id).getAttribute('aria-label'));
+  setIconButton($('call-more'), 'more', 'More options');
+  setHangup(false);
+  wireLayout();
 }

@@ -8,9 +8,12 @@
 import { Track } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
 import { confirmAction } from './confirm.js';
-import { $, announce, h, handIcon, setData } from './dom.js';
+import { $, announce, h, handIcon, initials, setData } from './dom.js';
 import { participantOf } from './realtime.js';
 import { app, isRoomAdmin, nameOf } from './state.js';
+import { icon, setIconButton } from './icons.js';
+import { panels } from './layout.js';
+import { openDynamicMenu } from './menu.js';
 
 const QUALITY_TEXT = { excellent: 'Excellent', good: 'Good', poor: 'Poor', lost: 'Lost', unknown: '' };
 const SOURCE_WORD = { microphone: 'microphone', camera: 'camera', screen_share: 'screen share' };
@@ -44,7 +47,9 @@ export function orderParticipants(participants) {
 export function renderParticipants(s, view) {
   const section = $('participants');
   const live = !!s && s.active && !!s.room;
-  section.hidden = !live;
+  // The list is there in every live call; the people panel shows it.
+  setData(section, 'live', live);
+  section.hidden = !live || !panels.people;
   renderHandToggle(s, view, live);
   if (!live) {
     clearRows();
@@ -111,23 +116,10 @@ function createRow(identity) {
   const role = h('span', { class: 'p-role' });
   const hand = h('span', { class: 'p-hand', hidden: true }, handIcon(), 'Hand raised');
   const quality = h('span', { class: 'p-quality' });
-  const act = (cls, onclick) => h('button', { type: 'button', class: `p-act ${cls}`, onclick });
-  const actions = {
-    role: act('act-role', () => switchRole(identity)),
-    mic: act('act-mute-mic', () => mute(identity, 'microphone')),
-    camera: act('act-mute-camera', () => mute(identity, 'camera')),
-    screen: act('act-mute-screen', () => mute(identity, 'screen_share')),
-    lower: act('act-lower-hand', () => lowerHand(identity)),
-    remove: act('act-remove danger-outline', () => remove(identity)),
-  };
-  actions.mic.textContent = 'Mute mic';
-  actions.camera.textContent = 'Mute camera';
-  actions.screen.textContent = 'Stop screen share';
-  actions.lower.textContent = 'Lower hand';
-  actions.remove.textContent = 'Remove';
-  const bar = h('div', { class: 'p-actions', role: 'group' }, Object.values(actions));
-  const li = h('li', { class: 'participant', dataset: { identity } }, h('div', { class: 'p-line' }, name, role, hand, quality), bar);
-  return { li, name, role, hand, quality, bar, actions, entry: null };
+  const avatar = h('span', { class: 'avatar small p-avatar', 'aria-hidden': 'true' });
+  const more = h('button', { type: 'button', class: 'p-menu icon-btn', 'aria-haspopup': 'menu', 'aria-expanded': 'false', onclick: (e) => openPersonMenu(identity, e.currentTarget) }, icon('moreV'));
+  const li = h('li', { class: 'participant', dataset: { identity } }, avatar, h('div', { class: 'p-line' }, name, role, hand, quality), more);
+  return { li, name, role, hand, quality, avatar, more, entry: null, lk: null };
 }
 
 function updateRow(row, p, s, admin) {
@@ -136,6 +128,8 @@ function updateRow(row, p, s, admin) {
   const display = displayName(p);
   const label = me ? `${display} (you)` : display;
   if (row.name.textContent !== label) row.name.textContent = label;
+  const ini = initials(display);
+  if (row.avatar.textContent !== ini) row.avatar.textContent = ini;
   const role = p.role === 'listener' ? 'listener' : 'speaker';
   setData(row.li, 'user', p.user_id || '');
   setData(row.li, 'role', role);
@@ -147,31 +141,53 @@ function updateRow(row, p, s, admin) {
 
   // LiveKit's side of this device: quality and which sources are live.
   const lk = livekitParticipant(s, p.identity);
+  row.lk = lk;
   const quality = lk ? lk.connectionQuality || 'unknown' : 'unknown';
   setData(row.li, 'quality', quality);
   const qText = QUALITY_TEXT[quality] ? `${QUALITY_TEXT[quality]} connection` : '';
   if (row.quality.textContent !== qText) row.quality.textContent = qText;
+
+  // Moderation sits behind one menu button per person, for admins of a
+  // group room, never on one's own row.
+  const moderate = admin && !me;
+  row.more.hidden = !moderate;
+  const aria = `Moderate ${display}`;
+  if (row.more.getAttribute('aria-label') !== aria) {
+    row.more.setAttribute('aria-label', aria);
+    row.more.title = aria;
+  }
+}
+
+/** What an admin may do to a person right now, as menu entries. */
+function moderationEntries(identity) {
+  const row = rows.get(identity);
+  if (!row || !row.entry) return [];
+  const lk = livekitParticipant(app.session, identity);
   const live = (src) => {
     const pub = lk && lk.getTrackPublication(src);
     return !!pub && !pub.isMuted;
   };
+  const listener = row.entry.role === 'listener';
+  return [
+    { label: listener ? 'Make speaker' : 'Make listener', cls: 'act-role', onSelect: () => switchRole(identity) },
+    { label: 'Mute microphone', cls: 'act-mute-mic', hidden: listener, disabled: !live(Track.Source.Microphone), onSelect: () => mute(identity, 'microphone') },
+    { label: 'Mute camera', cls: 'act-mute-camera', hidden: listener, disabled: !live(Track.Source.Camera), onSelect: () => mute(identity, 'camera') },
+    { label: 'Stop screen share', cls: 'act-mute-screen', hidden: !live(Track.Source.ScreenShare), onSelect: () => mute(identity, 'screen_share') },
+    { label: 'Lower hand', cls: 'act-lower-hand', hidden: !row.entry.hand_raised_at, onSelect: () => lowerHand(identity) },
+    { label: 'Remove from call', cls: 'act-remove menu-danger', onSelect: () => remove(identity) },
+  ];
+}
 
-  const moderate = admin && !me;
-  row.bar.hidden = !moderate;
-  row.bar.setAttribute('aria-label', `Moderate ${display}`);
-  if (!moderate) return;
-  const a = row.actions;
-  setText(a.role, role === 'listener' ? 'Make speaker' : 'Make listener');
-  a.mic.hidden = role === 'listener';
-  a.camera.hidden = role === 'listener';
-  a.mic.disabled = !live(Track.Source.Microphone);
-  a.camera.disabled = !live(Track.Source.Camera);
-  a.screen.hidden = !live(Track.Source.ScreenShare);
-  a.lower.hidden = !raised;
-  for (const b of Object.values(a)) {
-    const aria = `${b.textContent}: ${display}`;
-    if (b.getAttribute('aria-label') !== aria) b.setAttribute('aria-label', aria);
-  }
+/**
+ * Opens a person's moderation menu by a button (on their tile or their
+ * row); does nothing for someone who may not moderate them.
+ */
+export function openPersonMenu(identity, button) {
+  const s = app.session;
+  if (!s || !isRoomAdmin(s.roomId) || identity === identityOf(s)) return;
+  const row = rows.get(identity);
+  if (!row) return;
+  openDynamicMenu(button, `Moderate ${displayName(row.entry)}`, moderationEntries(identity));
 }
 
 function setText(el, text) {
@@ -196,7 +212,7 @@ async function moderate(identity, button, what, request) {
   const row = rows.get(identity);
   const who = row ? displayName(row.entry) : identity;
   $('participants-error').textContent = '';
-  button.disabled = true;
+  if (button) button.disabled = true;
   try {
     const res = await request(s.roomId);
     if (res && res.call) app.calls.applyView(res.call);
@@ -204,7 +220,7 @@ async function moderate(identity, button, what, request) {
   } catch (e) {
     $('participants-error').textContent = moderationError(e, who, what);
   } finally {
-    button.disabled = false;
+    if (button) button.disabled = false;
     renderParticipants(app.session, app.session && app.calls.get(app.session.roomId));
   }
 }
@@ -213,7 +229,7 @@ async function switchRole(identity) {
   const row = rows.get(identity);
   if (!row) return;
   const role = row.entry && row.entry.role === 'listener' ? 'speaker' : 'listener';
-  const res = await moderate(identity, row.actions.role, role === 'listener' ? 'make them a listener' : 'make them a speaker', (roomId) =>
+  const res = await moderate(identity, row.more, role === 'listener' ? 'make them a listener' : 'make them a speaker', (roomId) =>
     api('POST', participantPath(roomId, identity), { role }),
   );
   if (res) announce(`${displayName(row.entry)} is now a ${role}`);
@@ -222,7 +238,7 @@ async function switchRole(identity) {
 async function mute(identity, source) {
   const row = rows.get(identity);
   if (!row) return;
-  const button = { microphone: row.actions.mic, camera: row.actions.camera, screen_share: row.actions.screen }[source];
+  const button = row.more;
   const what = source === 'screen_share' ? 'stop their screen share' : `mute their ${SOURCE_WORD[source]}`;
   const res = await moderate(identity, button, what, (roomId) => api('POST', participantPath(roomId, identity, 'mute'), { source }));
   if (res) announce(source === 'screen_share' ? `Stopped ${displayName(row.entry)}’s screen share` : `Muted ${displayName(row.entry)}’s ${SOURCE_WORD[source]}`);
@@ -235,14 +251,14 @@ async function remove(identity) {
   const ok = await confirmAction(`Remove ${who} from the call?`,
     `${who} leaves the call on every device and cannot rejoin for a while.`, 'Remove');
   if (!ok || !rows.has(identity)) return;
-  const res = await moderate(identity, row.actions.remove, 'remove them from the call', (roomId) => api('DELETE', participantPath(roomId, identity)));
+  const res = await moderate(identity, row.more, 'remove them from the call', (roomId) => api('DELETE', participantPath(roomId, identity)));
   if (res) announce(`Removed ${displayName(row.entry)} from the call`);
 }
 
 async function lowerHand(identity) {
   const row = rows.get(identity);
   if (!row) return;
-  const res = await moderate(identity, row.actions.lower, 'lower their hand', (roomId) =>
+  const res = await moderate(identity, row.more, 'lower their hand', (roomId) =>
     api('POST', callPath(roomId, 'hand'), { raised: false, identity }),
   );
   if (res) announce(`Lowered ${displayName(row.entry)}’s hand`);
@@ -272,7 +288,7 @@ function renderHandToggle(s, view, live) {
   if (!live) return;
   const mine = participantOf(view, identityOf(s));
   const raised = !!(mine && mine.hand_raised_at);
-  setText(btn, raised ? 'Lower hand' : 'Raise hand');
+  setIconButton(btn, 'hand', raised ? 'Lower hand' : 'Raise hand', 'H');
   btn.setAttribute('aria-pressed', String(raised));
   setData(btn, 'on', raised);
 }
@@ -302,7 +318,7 @@ export function participantsSnapshot() {
     role: li.dataset.role,
     hand: li.dataset.hand === 'raised',
     quality: li.dataset.quality,
-    actions: [...li.querySelectorAll('.p-actions:not([hidden]) .p-act:not([hidden])')].map((b) => b.textContent),
+    actions: li.querySelector('.p-menu:not([hidden])') ? moderationEntries(li.dataset.identity).filter((e) => !e.hidden).map((e) => e.label) : [],
   }));
 }
 

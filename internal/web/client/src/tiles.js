@@ -8,6 +8,8 @@
 
 import { Track, createAudioAnalyser } from 'livekit-client';
 import { h, handIcon, initials, setData } from './dom.js';
+import { icon } from './icons.js';
+import { arrange } from './stage.js';
 
 const LEVEL_INTERVAL_MS = 100;
 
@@ -28,6 +30,19 @@ export class Tiles {
     /** identity -> { el, video, caption, participant, track, audioTrack, audioEl } */
     this.screens = new Map();
     this.timer = 0;
+    /** Whether this user moderates the call (shows each tile's menu button). */
+    this.moderator = false;
+    /** Opens a person's moderation menu: (identity, button). */
+    this.onMenu = null;
+    /** Opens the list of everyone (the "+N" tile). */
+    this.onMore = null;
+    /** The remote participant who spoke last, shown first in a grid. */
+    this.speaker = '';
+    this.more = h('button', { type: 'button', class: 'tile-overflow', hidden: true, onclick: () => this.onMore && this.onMore() });
+    container.append(this.more);
+    this.layoutQueued = false;
+    this.resize = new ResizeObserver(() => this.#arrange());
+    this.resize.observe(container.parentElement || container);
   }
 
   /**
@@ -57,6 +72,7 @@ export class Tiles {
       if (!sharing.has(id)) this.#removeScreen(id, s);
     }
     setData(this.container, 'layout', this.screens.size ? 'spotlight' : 'grid');
+    this.#arrange();
     if (this.tiles.size && !this.timer) this.timer = setInterval(() => this.#levels(), LEVEL_INTERVAL_MS);
     if (!this.tiles.size && this.timer) {
       clearInterval(this.timer);
@@ -68,6 +84,8 @@ export class Tiles {
     for (const [id, t] of this.tiles) this.#remove(id, t);
     for (const [id, s] of this.screens) this.#removeScreen(id, s);
     setData(this.container, 'layout', 'grid');
+    this.speaker = '';
+    this.#arrange();
     clearInterval(this.timer);
     this.timer = 0;
   }
@@ -126,11 +144,12 @@ export class Tiles {
     video.muted = true; // the attribute alone does not mute a srcObject stream in every browser
     const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' });
     const name = h('span', { class: 'name' });
-    const mic = h('span', { class: 'badge mic' });
+    const mic = h('span', { class: 'badge mic', 'aria-hidden': 'true' });
     const role = h('span', { class: 'badge role', hidden: true, text: 'listener' });
     const lock = h('span', { class: 'lock' });
     const hand = h('span', { class: 'hand', hidden: true, role: 'img', 'aria-label': 'Hand raised', title: 'Hand raised' }, handIcon());
     const quality = h('span', { class: 'quality', role: 'img' }, h('i'), h('i'), h('i'));
+    const menu = h('button', { type: 'button', class: 'tile-menu', hidden: true, 'aria-haspopup': 'menu', 'aria-expanded': 'false', onclick: (e) => this.onMenu && this.onMenu(p.identity, e.currentTarget) }, icon('moreV'));
     const el = h(
       'figure',
       { class: 'tile', dataset: { identity: p.identity, user: p.identity.split('#')[0], local: String(p.isLocal) } },
@@ -138,9 +157,11 @@ export class Tiles {
       avatar,
       hand,
       quality,
-      h('figcaption', {}, name, role, mic, lock),
+      menu,
+      h('figcaption', {}, mic, name, role, lock),
     );
-    return { el, video, avatar, name, mic, role, lock, hand, quality, participant: p, videoTrack: null, audioTrack: null, audioSource: null, audioEl: null, analyser: null, level: 0 };
+    el.style.setProperty('--hue', String(hue(p.identity.split('#')[0])));
+    return { el, video, avatar, name, mic, role, lock, hand, quality, menu, lastSpoke: 0, participant: p, videoTrack: null, audioTrack: null, audioSource: null, audioEl: null, analyser: null, level: 0 };
   }
 
   #update(t, p, entry) {
@@ -148,7 +169,14 @@ export class Tiles {
     const display = p.name || p.identity.split('#')[0];
     const label = p.isLocal ? `${display} (you)` : display;
     if (t.name.textContent !== label) t.name.textContent = label;
-    t.avatar.textContent = initials(display);
+    const ini = initials(display);
+    if (t.avatar.textContent !== ini) t.avatar.textContent = ini;
+    t.menu.hidden = !this.moderator || p.isLocal;
+    const menuLabel = `Moderate ${display}`;
+    if (t.menu.getAttribute('aria-label') !== menuLabel) {
+      t.menu.setAttribute('aria-label', menuLabel);
+      t.menu.title = menuLabel;
+    }
 
     const cam = p.getTrackPublication(Track.Source.Camera);
     const camOn = !!(cam && cam.track && !cam.isMuted);
@@ -163,7 +191,10 @@ export class Tiles {
     const mic = p.getTrackPublication(Track.Source.Microphone);
     const micOn = !!(mic && !mic.isMuted && (p.isLocal || mic.track));
     setData(t.el, 'mic', micOn ? 'on' : 'off');
-    t.mic.textContent = micOn ? 'mic on' : 'muted';
+    if (t.mic.dataset.icon !== (micOn ? 'mic' : 'micOff')) {
+      t.mic.dataset.icon = micOn ? 'mic' : 'micOff';
+      t.mic.replaceChildren(icon(micOn ? 'mic' : 'micOff'));
+    }
     t.mic.classList.toggle('muted', !micOn);
     const audioTrack = mic && mic.track ? mic.track : null;
     // A device switch keeps the track object but replaces its source.
@@ -277,11 +308,66 @@ export class Tiles {
       if (t.level < 0.01) t.level = 0;
       const shown = t.level.toFixed(2);
       setData(t.el, 'audioLevel', shown);
-      setData(t.el, 'speaking', t.level > 0.15 || p.isSpeaking);
+      const speaking = t.level > 0.15 || p.isSpeaking;
+      setData(t.el, 'speaking', speaking);
+      if (speaking && !p.isLocal) t.lastSpoke = performance.now();
       t.el.style.setProperty('--level', shown);
       const playing = t.video.videoWidth > 0 && !t.video.paused && t.el.dataset.camera === 'on';
       setData(t.el, 'video', playing ? 'playing' : 'none');
     }
+    // Tiles keep their places while everyone fits (a grid that reshuffles
+    // moves what the pointer is aiming at); someone behind "+N" who
+    // speaks comes to the front.
+    const loudest = [...this.tiles.values()].filter((t) => !t.participant.isLocal && t.lastSpoke).sort((a, b) => b.lastSpoke - a.lastSpoke)[0];
+    if (loudest && loudest.el.classList.contains('off-stage')) {
+      this.speaker = loudest.participant.identity;
+      this.#arrange();
+    }
+  }
+
+  /**
+   * Lays the tiles out in the stage: the 1:1 arrangement (the other
+   * person fills the stage, the self-view is a picture-in-picture), or a
+   * grid whose columns fit the stage; when more
+   * people are in the call than fit at a readable size, the last place
+   * is a "+N" tile that opens the list of everyone, and whoever speaks
+   * behind it takes the first place.
+   */
+  #arrange() {
+    const stage = this.container.parentElement || this.container;
+    const tiles = [...this.tiles.values()];
+    // Two avatars (a voice call) sit side by side; a picture-in-picture
+    // is for when the other person's camera is on.
+    const other = tiles.length === 2 ? tiles.find((t) => !t.participant.isLocal) : null;
+    const pair = !this.screens.size && !!other && tiles.some((t) => t.participant.isLocal) && other.el.dataset.camera === 'on';
+    setData(this.container, 'pair', pair);
+    // The last speaker brought on stage, then the others, then oneself,
+    // in joining order.
+    const ordered = [...tiles.filter((t) => t.participant.identity === this.speaker), ...tiles.filter((t) => t.participant.identity !== this.speaker && !t.participant.isLocal), ...tiles.filter((t) => t.participant.isLocal)];
+    const w = stage.clientWidth;
+    const hgt = stage.clientHeight;
+    const spotlight = this.screens.size > 0;
+    const fit = spotlight || pair || !w || !hgt ? null : arrange(w, hgt, ordered.length);
+    const shown = fit ? fit.shown : ordered.length;
+    ordered.forEach((t, i) => {
+      const order = String(i + 1);
+      if (t.el.style.order !== order) t.el.style.order = order;
+      t.el.classList.toggle('off-stage', i >= shown);
+    });
+    const hiddenCount = ordered.length - shown;
+    this.more.hidden = hiddenCount <= 0;
+    if (hiddenCount > 0) {
+      this.more.textContent = `+${hiddenCount}`;
+      this.more.setAttribute('aria-label', `${hiddenCount} more in the call: show everyone`);
+      this.more.style.order = String(ordered.length + 1);
+    }
+    const style = this.container.style;
+    if (fit) {
+      style.setProperty('--cols', String(fit.cols));
+      style.setProperty('--tile-w', `${fit.tileW}px`);
+      style.setProperty('--tile-h', `${fit.tileH}px`);
+    }
+    style.setProperty('--screens', String(Math.max(1, this.screens.size)));
   }
 
   #dropAudio(t) {
@@ -300,6 +386,13 @@ export class Tiles {
     t.el.remove();
     this.tiles.delete(id);
   }
+}
+
+/** A stable colour for a person's avatar, from their user id. */
+function hue(id) {
+  let n = 0;
+  for (const c of id) n = (n * 31 + c.charCodeAt(0)) % 360;
+  return n;
 }
 
 /**
