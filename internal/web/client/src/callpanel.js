@@ -80,6 +80,7 @@ export async function joinCall(roomId, o = {}) {
   if (app.session && app.session.active) await app.session.leave();
   if (app.tiles) app.tiles.clear();
   ringNote = '';
+  let focused = false;
   const session = new CallSession({
     roomId,
     deviceId: app.deviceId,
@@ -100,6 +101,13 @@ export async function joinCall(roomId, o = {}) {
       if (state === 'connecting' && session.grant && session.grant.call) app.calls.applyView(session.grant.call);
       renderCall(message);
       renderHeader();
+      // Once connected, focus the microphone, never Leave: a second Enter
+      // (after Accept or Join now) must not hang up.
+      if (state === 'connected' && !focused && app.current === roomId) {
+        focused = true;
+        const to = ['mic-toggle', 'cam-toggle'].map($).find((b) => b && !b.hidden && !b.disabled && b.getClientRects().length);
+        if (to) to.focus();
+      }
     },
     onError: (message) => {
       if (app.session === session) showError(message);
@@ -112,11 +120,6 @@ export async function joinCall(roomId, o = {}) {
   app.session = session;
   for (const id of ['call-audio', 'call-video', 'join']) $(id).disabled = true;
   await session.join();
-  // Focus the microphone, never Leave: a second Enter must not hang up.
-  if (app.session === session && session.state === 'connected' && app.current === roomId) {
-    const to = ['mic-toggle', 'cam-toggle'].map($).find((b) => b && !b.hidden && !b.disabled && b.getClientRects().length);
-    if (to) to.focus();
-  }
 }
 
 /**

@@ -304,6 +304,7 @@ class RingAlert {
     this.kind = '';
     this.timer = 0;
     this.title = ''; // the page's own title while it flashes
+    this.flashText = '';
     this.note = null;
     document.addEventListener('visibilitychange', () => this.update(this.ring, this.kind));
   }
@@ -323,11 +324,13 @@ class RingAlert {
 
   #flash() {
     if (this.timer) return;
-    this.title = document.title;
     let on = false;
     const step = () => {
       on = !on;
-      document.title = on && this.ring ? `📞 ${this.ring.caller.name} is calling…` : this.title;
+      // The page may retitle itself meanwhile (a room opened): keep that.
+      if (document.title !== this.flashText) this.title = document.title;
+      this.flashText = `📞 ${this.ring.caller.name} is calling…`;
+      document.title = on ? this.flashText : this.title;
     };
     step();
     this.timer = setInterval(step, 1000);
@@ -337,7 +340,7 @@ class RingAlert {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = 0;
-    document.title = this.title;
+    if (document.title === this.flashText) document.title = this.title;
   }
 
   #notify() {

@@ -28,10 +28,14 @@ function remembered() {
 
 function remember(choice, type) {
   const prev = remembered();
-  const next = { audioDeviceId: choice.audioDeviceId, videoDeviceId: choice.videoDeviceId };
-  // A voice call starts with the camera off whatever was chosen last, so
-  // only a video call's choice is worth keeping.
-  next.cameraOff = type === 'video' ? !choice.camera : !!prev.cameraOff;
+  // A listener captures nothing, so its pickers say nothing new.
+  const next = {
+    audioDeviceId: choice.audioDeviceId || prev.audioDeviceId || '',
+    videoDeviceId: choice.videoDeviceId || prev.videoDeviceId || '',
+  };
+  // A voice call starts with the camera off whatever was chosen last, and
+  // a listener has no camera: only a speaker's video-call choice counts.
+  next.cameraOff = type === 'video' && !choice.listener ? !choice.camera : !!prev.cameraOff;
   try {
     localStorage.setItem(STORE, JSON.stringify(next));
   } catch {
