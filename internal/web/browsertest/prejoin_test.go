@@ -104,6 +104,7 @@ func TestPrejoinChoicesTakeEffect(t *testing.T) {
 	alice.Shot(t, "prejoin-camera-off")
 	alice.Click("#prejoin-join")
 	alice.WaitState("connected", 30*time.Second)
+	alice.Wait(10*time.Second, "alice's page has published what it starts with", `window.__chattoDebug.call().startPublished`)
 	alice.Wait(10*time.Second, "alice publishes her microphone from the chosen device", fmt.Sprintf(
 		`window.__chattoDebug.tiles().find(t => t.local).tracks.some(tr => tr.source === 'microphone' && tr.device === %q)`, mic))
 	const noCamera = `!window.__chattoDebug.tiles().find(t => t.local).tracks.some(tr => tr.source === 'camera')`

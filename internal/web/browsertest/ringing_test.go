@@ -547,6 +547,7 @@ func TestIncomingCallShowsTheCallerAlertsAHiddenTabAndAnswersAudioOnly(t *testin
 	bob.Click("#incoming-audio")
 	bob.WaitState("connected", 30*time.Second)
 	bob.Wait(5*time.Second, "focus is on the microphone toggle", `document.activeElement.id === 'mic-toggle'`)
+	bob.Wait(10*time.Second, "bob's page has published what it starts with", `window.__chattoDebug.call().startPublished`)
 	bob.Wait(10*time.Second, "bob publishes his microphone and no camera", `(() => {
 		const tracks = window.__chattoDebug.tiles().find(t => t.local).tracks;
 		return tracks.some(tr => tr.source === 'microphone') && !tracks.some(tr => tr.source === 'camera')

@@ -118,6 +118,7 @@ export class CallSession {
     this.selfMuting = 0;
     this.adminMuted = '';
     this.connects = 0; // LiveKit connections made: 1 unless it rejoined
+    this.startPublished = false; // what it publishes on joining is published
   }
 
   get active() {
@@ -351,6 +352,7 @@ export class CallSession {
       lastError: this.lastError,
       connectionState: this.room ? this.room.state : 'disconnected',
       connects: this.connects,
+      startPublished: this.startPublished,
       role: this.role,
       canPublish: this.canPublish(),
       screenSharing: this.screenShareEnabled(),
@@ -436,6 +438,7 @@ export class CallSession {
       const camera = this.askCamera === undefined ? this.type === 'video' : this.askCamera;
       await Promise.all([this.#publish('microphone'), camera ? this.#publish('camera') : null]);
     }
+    this.startPublished = true;
     this.cb.onChange();
   }
 
