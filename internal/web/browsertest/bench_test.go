@@ -59,8 +59,12 @@ func BenchmarkBrowserJoin(b *testing.B) {
 	join := bob.joinButton()
 	var ms []float64
 	for b.Loop() {
-		bob.Eval(measureJoin, nil)
+		// The clock starts at Join now in the pre-join dialog: what the
+		// product does from there is what this measures.
 		bob.Click(join)
+		bob.Wait(5*time.Second, "the pre-join dialog", prejoinOpen)
+		bob.Eval(measureJoin, nil)
+		bob.Click("#prejoin-join")
 		var d float64
 		bob.Eval(`window.__joinMs`, &d)
 		ms = append(ms, d)

@@ -399,9 +399,38 @@ func (p *Page) OpenRoom(id string) {
 // the call is connected.
 func (p *Page) Join() {
 	p.t.Helper()
-	p.Click(p.joinButton())
+	p.ClickJoin(p.joinButton())
 	p.WaitState("connected", 30*time.Second)
 }
+
+// ClickJoin clicks a button that starts, joins or answers a call and,
+// when the pre-join dialog of a group call opens, joins from it with its
+// defaults. It returns once the page is joining (or has refused to).
+func (p *Page) ClickJoin(sel string) {
+	p.t.Helper()
+	p.Click(sel)
+	p.PassPrejoin()
+}
+
+// PassPrejoin clicks "Join now" if the pre-join dialog is open or about
+// to open; a direct call, or a page that refuses to join, skips it.
+func (p *Page) PassPrejoin() {
+	p.t.Helper()
+	p.Wait(10*time.Second, "the pre-join dialog, or the page joining", prejoinOrJoining)
+	var open bool
+	p.Eval(prejoinOpen, &open)
+	if open {
+		p.Click("#prejoin-join")
+		p.Wait(5*time.Second, "the pre-join dialog to close", `!`+prejoinOpen)
+	}
+}
+
+const (
+	prejoinOpen = `document.getElementById('prejoin').open`
+	// The pre-join dialog is open, or the page is past it: a call session
+	// is under way, or the page said why it will not join.
+	prejoinOrJoining = `(` + prejoinOpen + ` || ['joining', 'connecting', 'connected', 'failed'].includes((window.__chattoDebug.call() || {}).state) || !document.getElementById('call-error').hidden)`
+)
 
 // joinButton is the header button that joins the open room's call: Join
 // call when one runs, else Video call.

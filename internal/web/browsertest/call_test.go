@@ -285,6 +285,9 @@ func TestLeavingAndClosingTheTabEndTheCall(t *testing.T) {
 	bob.TabTo("join", 20)
 	bob.Wait(2*time.Second, "a visible focus ring on Join", `getComputedStyle(document.activeElement).outlineStyle !== 'none' && parseFloat(getComputedStyle(document.activeElement).outlineWidth) >= 2`)
 	bob.Key("\r")
+	// The pre-join dialog opens with the focus on Join now: Enter again joins.
+	bob.Wait(5*time.Second, "the pre-join dialog with the focus on Join now", prejoinOpen+` && document.activeElement.id === 'prejoin-join'`)
+	bob.Key("\r")
 	bob.WaitState("connected", 30*time.Second)
 	bob.Wait(5*time.Second, "joining is announced", `document.getElementById('announcer').textContent.includes('Connected to the call')`)
 	alice.Wait(20*time.Second, "alice sees bob's tile", `document.querySelectorAll('#tiles .tile').length === 2`)
@@ -347,7 +350,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		p.InjectBeforeLoad(tamperJoin(`body.token = body.token.slice(0, -4) + (body.token.endsWith('AAAA') ? 'BBBB' : 'AAAA');`))
 		p.Open()
 		p.OpenRoom("general")
-		p.Click(p.joinButton())
+		p.ClickJoin(p.joinButton())
 		p.WaitState("failed", 20*time.Second)
 		p.Wait(5*time.Second, "refusal message", `!document.getElementById('call-error').hidden && document.getElementById('call-error').textContent.includes('refused the call token')`)
 		calltest.Eventually(t, 10*time.Second, "the refused device left the call", func() bool { return api.Call("general") == nil })
@@ -359,7 +362,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 		p.InjectBeforeLoad(`delete window.RTCRtpScriptTransform; delete RTCRtpSender.prototype.createEncodedStreams;`)
 		p.Open()
 		p.OpenRoom("general")
-		p.Click(p.joinButton())
+		p.ClickJoin(p.joinButton())
 		p.Wait(5*time.Second, "no-encryption message", `!document.getElementById('call-error').hidden && document.getElementById('call-error').textContent.includes('cannot encrypt calls end-to-end')`)
 		time.Sleep(300 * time.Millisecond)
 		if v := api.Call("general"); v != nil {
@@ -408,7 +411,7 @@ func TestCallProblemsShowClearMessages(t *testing.T) {
 	t.Run("livekit unreachable", func(t *testing.T) {
 		first := first.withT(t)
 		env.LK.Stop()
-		first.Click("#call-video")
+		first.ClickJoin("#call-video")
 		first.WaitState("failed", 20*time.Second)
 		first.Wait(5*time.Second, "unreachable message", `document.getElementById('call-error').textContent.includes('(LiveKit) cannot be reached right now')`)
 		first.Wait(2*time.Second, "join is offered again", visible("#call-video")+` && !document.getElementById('call-video').disabled`)

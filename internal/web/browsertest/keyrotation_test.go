@@ -126,7 +126,7 @@ func TestLeavingRotatesTheKeySoTheOneWhoLeftDecodesNothingNew(t *testing.T) {
 		grant["e2ee_key"], grant["e2ee_key_index"] = key, index
 		delete(grant, "call")
 		carol.Eval(answerJoinWith(grant), nil)
-		carol.Click(carol.joinButton())
+		carol.ClickJoin(carol.joinButton())
 		carol.WaitState("connected", 30*time.Second)
 		carol.Wait(20*time.Second, "alice's and bob's video tracks reach carol's page",
 			`['alice', 'bob'].every(u => (window.__chattoDebug.tiles().find(t => t.identity.startsWith(u + '#')) || {tracks: []}).tracks.some(tr => tr.kind === 'video' && tr.subscribed))`)
@@ -237,7 +237,7 @@ func TestAJoinRightAfterALeaveDecodesBeforeTheOthersSwitchKeys(t *testing.T) {
 	join := carol.joinButton()
 	bob.Click("#leave")
 	calltest.Eventually(t, 10*time.Second, "the key rotated", func() bool { return keyIndex() == before+1 })
-	carol.Click(join)
+	carol.ClickJoin(join)
 	carol.Wait(20*time.Second, "carol decodes alice's video while alice still encrypts with the previous key",
 		videoFramesExpr("alice")+` > 0`)
 	if got := alice.Call().KeyIndex; got != before {

@@ -199,8 +199,11 @@ func TestAdminSwitchesRolesLiveWithoutRejoining(t *testing.T) {
 	alice.OpenRoom("general")
 	bob.OpenRoom("general")
 	alice.Join()
-	bob.Click("#join-listener")
-	bob.Join()
+	bob.Click(bob.joinButton())
+	bob.Wait(5*time.Second, "the pre-join dialog", prejoinOpen)
+	bob.Click("#prejoin-listener")
+	bob.Click("#prejoin-join")
+	bob.WaitState("connected", 30*time.Second)
 	bobID := bob.Call().Identity
 	bob.Wait(5*time.Second, "a listener's page cannot publish", publishButtonsDisabled+
 		` && window.__chattoDebug.call().role === 'listener' && document.getElementById('call').dataset.role === 'listener'`)
@@ -276,7 +279,7 @@ func TestAdminRemovesAParticipantAndAMemberLosesTheRoom(t *testing.T) {
 	}
 	mark("bob removed")
 
-	bob.Click("#join")
+	bob.ClickJoin("#join")
 	bob.Wait(10*time.Second, "a rejoin within the cooldown is refused, saying why",
 		`document.getElementById('call-error').textContent.startsWith('An admin removed you from this call')`)
 	bob.Screenshot(filepath.Join(t.ArtifactDir(), "removed-from-call.png"))
@@ -308,7 +311,7 @@ func TestForceRelayMakesThePageUseRelayOnlyICE(t *testing.T) {
 	alice.SignIn("alice")
 	alice.Wait(5*time.Second, "the client config carries force_relay", `window.__chattoDebug.config().forceRelay === true`)
 	alice.OpenRoom("general")
-	alice.Click("#call-video")
+	alice.ClickJoin("#call-video")
 	alice.Wait(20*time.Second, "the page's peer connection uses relay-only ICE", `(() => {
 		const c = window.__chattoDebug.call();
 		return !!c && c.iceTransportPolicy === 'relay' && c.appliedIceTransportPolicy === 'relay';

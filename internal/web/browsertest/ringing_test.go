@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
 	"github.com/chattocalls/chatto/internal/calltest"
 	"github.com/chattocalls/chatto/internal/config"
 )
@@ -103,6 +106,8 @@ func TestIncomingCallRingsEveryTabAndAnsweringInOneStopsTheOthers(t *testing.T) 
 	bob2.Wait(2*time.Second, "the other tab's tone stopped", `window.__chattoDebug.incoming().tone === 'off'`)
 	bob.Wait(5*time.Second, "answering opens the direct room", `location.hash === '#/rooms/alice-bob'`)
 	bob.WaitState("connected", 30*time.Second)
+	// Not on Leave: a second Enter must not hang up.
+	bob.Wait(5*time.Second, "focus is on the microphone toggle after Accept", `document.activeElement.id === 'mic-toggle'`)
 	mark("bob answered")
 
 	for _, p := range []*Page{alice, bob} {
@@ -243,7 +248,8 @@ func TestUnansweredCallIsMissed(t *testing.T) {
 		alice.fail("panel type and camera toggle = %q, want a voice call with the camera off", got)
 	}
 	bob.Wait(10*time.Second, "the incoming voice call from Alice", incomingFrom("Alice")+
-		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`)
+		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`+
+		` && document.getElementById('incoming-audio').hidden`) // a voice call's Accept is audio only already
 	bob.Wait(2*time.Second, "the header of the ringing room offers to join", visible("#join"))
 	rang := time.Now()
 
@@ -341,7 +347,7 @@ func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
 	}
 	waitStreams(alice, bob, carol)
 	bob.OpenRoom("general")
-	bob.Click("#call-audio")
+	bob.ClickJoin("#call-audio")
 	bob.WaitState("connected", 30*time.Second)
 	bob.Wait(5*time.Second, "the creator may end the call for everyone", `!document.getElementById('end-call').hidden`)
 	// A group call does not ring anybody by itself.
@@ -357,13 +363,13 @@ func TestInviteRingsAMemberAndAnAdminEndsTheCallForEveryone(t *testing.T) {
 	alice.Click("#invite-send")
 	bob.Wait(10*time.Second, "bob's page shows carol being rung", stateLine+` === 'Connected · end-to-end encrypted · Ringing Carol…'`)
 	carol.Wait(10*time.Second, "carol's dialog: Alice calls in General", incomingFrom("Alice")+
-		` && document.getElementById('incoming-desc').textContent === 'Alice is calling you in General.'`+
+		` && document.getElementById('incoming-desc').textContent === 'Incoming voice call · General'`+
 		` && document.getElementById('incoming-title').textContent === 'Incoming voice call'`)
 	// A reload rebuilds the dialog from the call view, which names the
 	// inviter rather than the call's creator.
 	carol.Open()
 	carol.Wait(10*time.Second, "after a reload carol's dialog still names Alice", incomingFrom("Alice"))
-	carol.Click("#incoming-accept")
+	carol.ClickJoin("#incoming-accept")
 	carol.Wait(5*time.Second, "answering opens general", `location.hash === '#/rooms/general'`)
 	carol.WaitState("connected", 30*time.Second)
 	carol.Wait(5*time.Second, "a plain member cannot end the call for everyone", `document.getElementById('end-call').hidden`)
@@ -418,4 +424,142 @@ func TestRecentCallsPageWithMore(t *testing.T) {
 		}
 		seen[id] = true
 	}
+}
+
+// spyNotifications wraps window.Notification so a test sees the system
+// notifications the page creates (headless Chromium shows none).
+const spyNotifications = `(() => {
+	const Real = window.Notification;
+	if (!Real) return;
+	window.__notes = [];
+	window.Notification = class extends Real {
+		static get permission() { return Real.permission; }
+		static requestPermission(...a) { return Real.requestPermission(...a); }
+		constructor(title, o) {
+			super(title, o);
+			const rec = { title, body: (o || {}).body || '', tag: (o || {}).tag || '', closed: false, click: () => this.onclick && this.onclick(new Event('click')) };
+			this.__rec = rec;
+			window.__notes.push(rec);
+		}
+		close() { this.__rec.closed = true; super.close(); }
+	};
+})()`
+
+// setHidden fakes the page's visibility (document.hidden and
+// visibilityState, and the visibilitychange event): headless Chromium
+// keeps a tab visible whatever happens to other tabs.
+func setHidden(hidden bool) string {
+	state := "visible"
+	if hidden {
+		state = "hidden"
+	}
+	return fmt.Sprintf(`(() => {
+		Object.defineProperty(document, 'hidden', { configurable: true, get: () => %t });
+		Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => %q });
+		document.dispatchEvent(new Event('visibilitychange'));
+		return true;
+	})()`, hidden, state)
+}
+
+// The incoming-call dialog shows the caller's avatar (initials in their
+// colour, ringing) and name, one line of context and large buttons that
+// fit a phone; while the tab is hidden the title flashes and a system
+// notification (permission granted) shows, both gone when the tab shows
+// or the ring ends. Accept audio only joins the video call with the
+// camera off, and the focus lands on the microphone toggle.
+func TestIncomingCallShowsTheCallerAlertsAHiddenTabAndAnswersAudioOnly(t *testing.T) {
+	env := calltest.Start(t)
+	mark := marker(t)
+	alice := newBrowser(t, env, "alice").Page()
+	bob := newBrowser(t, env, "bob").Page()
+	bob.InjectBeforeLoad(spyNotifications)
+	if _, err := chromedp.Call(bob.ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted, Origin: env.BaseURL,
+	}); err != nil {
+		t.Fatalf("grant bob notifications: %v", err)
+	}
+	alice.SignIn("alice")
+	bob.SignIn("bob")
+	waitStreams(alice, bob)
+	bob.Wait(2*time.Second, "notifications are allowed and the spy is in place", `Notification.permission === 'granted' && Array.isArray(window.__notes)`)
+	title := bob.EvalString(`document.title`)
+	alice.OpenRoom("alice-bob")
+
+	// First ring, on a phone.
+	bob.Viewport(phoneW, phoneH)
+	alice.Click("#call-video")
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	var d struct {
+		Initials, Background, Glyph, Desc, Focused string
+		AudioShown, Ringing                        bool
+	}
+	bob.Eval(`(() => { const a = document.getElementById('incoming-avatar'); return {
+		Initials: document.getElementById('incoming-initials').textContent,
+		Background: getComputedStyle(a).backgroundColor,
+		Glyph: getComputedStyle(a, '::after').content,
+		Desc: document.getElementById('incoming-desc').textContent,
+		Focused: document.activeElement.id,
+		AudioShown: !document.getElementById('incoming-audio').hidden,
+		Ringing: getComputedStyle(a.querySelector('.ring-wave')).animationName === 'ring',
+	} })()`, &d)
+	if d.Initials != "A" || d.Background == "" || d.Background == "rgb(55, 48, 163)" || (d.Glyph != "none" && d.Glyph != "normal") ||
+		d.Desc != "Incoming video call · Alice & Bob" || d.Focused != "incoming-accept" || !d.AudioShown || !d.Ringing {
+		bob.fail("dialog = %+v, want Alice's initials in her colour, ringing, no glyph, one line of context, Accept focused, Accept audio only shown", d)
+	}
+	bob.NoHorizontalOverflow(phoneW)
+	bob.Wait(2*time.Second, "big buttons within the phone's screen", `['incoming-accept', 'incoming-audio', 'incoming-decline'].every(id => {
+		const r = document.getElementById(id).getBoundingClientRect();
+		return r.height >= 48 && r.width >= 300 && r.top >= innerHeight / 2 && r.bottom <= innerHeight })`)
+	bob.Shot(t, "incoming-phone")
+	callID := bob.EvalString(`window.__chattoDebug.incoming().callId`)
+	mark("bob's phone rings")
+
+	// The tab goes to the background: the title flashes, a notification shows.
+	const flashTitle = `document.title === '📞 Alice is calling…'`
+	bob.Eval(setHidden(true), nil)
+	bob.Wait(3*time.Second, "the title flashes", flashTitle)
+	bob.Wait(3*time.Second, "the title alternates with the page's own", fmt.Sprintf(`document.title === %q`, title))
+	bob.Wait(3*time.Second, "the title flashes again", flashTitle)
+	bob.Wait(3*time.Second, "one system notification for the call", fmt.Sprintf(`window.__notes.length === 1
+		&& window.__notes[0].tag === %q && window.__notes[0].title === 'Alice is calling'
+		&& window.__notes[0].body === 'Incoming video call · Alice & Bob' && !window.__notes[0].closed`, callID))
+	// Clicking it closes it and leaves the dialog up to answer.
+	bob.Eval(`window.__notes[0].click(), true`, nil)
+	bob.Wait(2*time.Second, "the clicked notification closes, the dialog stays", `window.__notes[0].closed && `+incomingShown)
+	// Back in front: the title is the page's own again.
+	bob.Eval(setHidden(false), nil)
+	bob.Wait(2*time.Second, "the title is restored when the tab shows", fmt.Sprintf(`document.title === %q && !window.__chattoDebug.incoming().flashing`, title))
+	// Hidden again, then Alice cancels: the new notification closes and
+	// the title comes back.
+	bob.Eval(setHidden(true), nil)
+	bob.Wait(3*time.Second, "a notification while hidden again", `window.__notes.length === 2 && !window.__notes[1].closed && window.__chattoDebug.incoming().flashing`)
+	alice.Click("#leave")
+	bob.Wait(5*time.Second, "the ring ended: notification closed, title restored", fmt.Sprintf(
+		`%s && window.__notes[1].closed && document.title === %q && !window.__chattoDebug.incoming().flashing`, incomingHidden, title))
+	bob.Eval(setHidden(false), nil)
+	alice.WaitState("ended", 10*time.Second)
+	alice.Wait(10*time.Second, "alice's header offers a new call", visible("#call-video"))
+	mark("background alerts")
+
+	// Second ring, on a desktop: Accept audio only.
+	bob.Viewport(desktopW, desktopH)
+	alice.Click("#call-video")
+	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	bob.Shot(t, "incoming-desktop")
+	bob.Click("#incoming-audio")
+	bob.WaitState("connected", 30*time.Second)
+	bob.Wait(5*time.Second, "focus is on the microphone toggle", `document.activeElement.id === 'mic-toggle'`)
+	bob.Wait(10*time.Second, "bob's page has published what it starts with", `window.__chattoDebug.call().startPublished`)
+	bob.Wait(10*time.Second, "bob publishes his microphone and no camera", `(() => {
+		const tracks = window.__chattoDebug.tiles().find(t => t.local).tracks;
+		return tracks.some(tr => tr.source === 'microphone') && !tracks.some(tr => tr.source === 'camera')
+			&& document.getElementById('cam-toggle').dataset.on === 'false';
+	})()`)
+	if got := bob.EvalString(`document.getElementById('call-kind').textContent`); got != "Video call" {
+		t.Fatalf("bob's call panel says %q, want the Video call he answered", got)
+	}
+	alice.Wait(20*time.Second, "alice sees bob's tile without video", `(() => {
+		const b = window.__chattoDebug.tiles().find(t => t.identity.startsWith('bob#'));
+		return !!b && b.tracks.some(tr => tr.source === 'microphone') && !b.tracks.some(tr => tr.source === 'camera');
+	})()`)
 }

@@ -69,6 +69,9 @@ export class CallSession {
    * @param {string} o.deviceId
    * @param {'audio'|'video'} [o.type]  the type asked for if this join starts the call
    * @param {boolean} [o.listener]        join as a listener (cannot publish)
+   * @param {boolean} [o.camera]          start with the camera on (default: for a video call)
+   * @param {string} [o.audioDeviceId]    the microphone to capture from ('' for the default)
+   * @param {string} [o.videoDeviceId]    the camera to capture from ('' for the default)
    * @param {boolean} [o.forceRelay]      connect through TURN only (iceTransportPolicy relay)
    * @param {(state: string, message: string) => void} o.onState
    * @param {(message: string) => void} o.onError  a problem that does not end the call
@@ -82,6 +85,9 @@ export class CallSession {
     // answer (the first joiner's choice) wins over what we asked for.
     this.type = o.type === 'audio' ? 'audio' : 'video';
     this.askListener = !!o.listener;
+    // Chosen before joining (pre-join); undefined leaves it to the type.
+    this.askCamera = o.camera;
+    this.captureDevices = { audioinput: o.audioDeviceId || '', videoinput: o.videoDeviceId || '' };
     // The ICE policy handed to LiveKit's peer connections; the server's
     // force_relay turns it to 'relay' so media only flows through TURN.
     this.iceTransportPolicy = o.forceRelay ? 'relay' : 'all';
@@ -112,6 +118,7 @@ export class CallSession {
     this.selfMuting = 0;
     this.adminMuted = '';
     this.connects = 0; // LiveKit connections made: 1 unless it rejoined
+    this.startPublished = false; // what it publishes on joining is published
   }
 
   get active() {
@@ -302,6 +309,7 @@ export class CallSession {
     if (!this.room) return;
     try {
       await this.room.switchActiveDevice(kind, deviceId);
+      this.captureDevices[kind] = deviceId; // a rejoin captures from it too
       this.cb.announce(kind === 'audioinput' ? 'Microphone changed' : 'Camera changed');
     } catch (e) {
       this.cb.onError(deviceErrorMessage(kind === 'audioinput' ? 'microphone' : 'camera', e));
@@ -344,6 +352,7 @@ export class CallSession {
       lastError: this.lastError,
       connectionState: this.room ? this.room.state : 'disconnected',
       connects: this.connects,
+      startPublished: this.startPublished,
       role: this.role,
       canPublish: this.canPublish(),
       screenSharing: this.screenShareEnabled(),
@@ -379,6 +388,7 @@ export class CallSession {
       encryption: { keyProvider, worker },
       // We leave on pagehide ourselves, through the API as well.
       disconnectOnPageLeave: false,
+      ...this.#captureDefaults(),
     });
     room.once(RoomEvent.Disconnected, () => worker.terminate());
     this.room = room;
@@ -425,9 +435,20 @@ export class CallSession {
     // An audio call starts with the camera off; the user can turn it on.
     // A listener publishes nothing (LiveKit would refuse it anyway).
     if (this.canPublish()) {
-      await Promise.all([this.#publish('microphone'), this.type === 'video' ? this.#publish('camera') : null]);
+      const camera = this.askCamera === undefined ? this.type === 'video' : this.askCamera;
+      await Promise.all([this.#publish('microphone'), camera ? this.#publish('camera') : null]);
     }
+    this.startPublished = true;
     this.cb.onChange();
+  }
+
+  /** The devices chosen before joining, as LiveKit's capture defaults. */
+  #captureDefaults() {
+    const d = this.captureDevices;
+    const o = {};
+    if (d.audioinput) o.audioCaptureDefaults = { deviceId: d.audioinput };
+    if (d.videoinput) o.videoCaptureDefaults = { deviceId: d.videoinput };
+    return o;
   }
 
   async #publish(what) {

@@ -9,13 +9,15 @@ import { ApiError, api, callPath } from './api.js';
 import { CallSession, E2EE_UNSUPPORTED, e2eeSupported } from './call.js';
 import { confirmAction } from './confirm.js';
 import { refreshDevices, wireDevices } from './devices.js';
-import { $, announce, h, hideError, setData, showError } from './dom.js';
+import { userColour } from './avatar.js';
+import { $, announce, h, hideError, initials, setData, showError } from './dom.js';
+import { preJoin, rememberedDevices, wirePrejoin } from './prejoin.js';
 import { callType, isRinging, participantCount, ringingOf } from './realtime.js';
 import { openPersonMenu, renderParticipants, wireParticipants } from './participants.js';
 import { setIconButton } from './icons.js';
 import { setInCall, shortcutOf, showPeople, wireLayout } from './layout.js';
 import { closePanel, wireMenus, wirePanel } from './menu.js';
-import { app, canEndForEveryone, isRoomAdmin, nameOf, openRoom, roomById, roomName } from './state.js';
+import { app, canEndForEveryone, isDirect, isRoomAdmin, nameOf, openRoom, roomById, roomName } from './state.js';
 import { Tiles } from './tiles.js';
 
 export const typeLabel = (type) => (type === 'audio' ? 'Voice call' : 'Video call');
@@ -44,7 +46,6 @@ export function renderHeader() {
   $('call-audio').hidden = here || !!call;
   $('call-video').hidden = here || !!call;
   $('join').hidden = here || !call;
-  $('join-listener-opt').hidden = here;
   $('leave').hidden = !here;
   // The caller of an unanswered call cancels it rather than leaving it.
   const cancel = here && isRinging(call) && !!app.me && call.created_by === app.me.id;
@@ -67,9 +68,15 @@ function setHangup(cancel) {
 
 /**
  * Joins the call of a room with this tab, leaving the call it is in
- * first. type is what a new call should be; a running call keeps its own.
+ * first. o.type is what a new call should be; a running call keeps its
+ * own. o.camera says whether to start with the camera on (by default a
+ * video call's is), o.listener joins as a listener, and o.audioDeviceId /
+ * o.videoDeviceId pick the devices (else the remembered ones).
+ *
+ * @param {string} roomId
+ * @param {{type?: 'audio'|'video', camera?: boolean, listener?: boolean, audioDeviceId?: string, videoDeviceId?: string}} [o]
  */
-export async function joinCall(roomId, type) {
+export async function joinCall(roomId, o = {}) {
   if (!roomId || !app.config.enabled) return;
   hideError();
   if (!e2eeSupported()) {
@@ -77,14 +84,19 @@ export async function joinCall(roomId, type) {
     announce(E2EE_UNSUPPORTED);
     return;
   }
+  const devices = rememberedDevices();
   if (app.session && app.session.active) await app.session.leave();
   if (app.tiles) app.tiles.clear();
   ringNote = '';
+  let focused = false;
   const session = new CallSession({
     roomId,
     deviceId: app.deviceId,
-    type,
-    listener: $('join-listener').checked,
+    type: o.type,
+    camera: o.camera,
+    listener: o.listener === undefined ? app.config.default_role === 'listener' : !!o.listener,
+    audioDeviceId: o.audioDeviceId || devices.audioDeviceId,
+    videoDeviceId: o.videoDeviceId || devices.videoDeviceId,
     forceRelay: !!app.config.force_relay,
     onState: (state, message) => {
       if (app.session !== session) return;
@@ -97,6 +109,13 @@ export async function joinCall(roomId, type) {
       if (state === 'connecting' && session.grant && session.grant.call) app.calls.applyView(session.grant.call);
       renderCall(message);
       renderHeader();
+      // Once connected, focus the microphone, never Leave: a second Enter
+      // (after Accept or Join now) must not hang up.
+      if (state === 'connected' && !focused && app.current === roomId) {
+        focused = true;
+        const to = ['mic-toggle', 'cam-toggle'].map($).find((b) => b && !b.hidden && !b.disabled && b.getClientRects().length);
+        if (to) to.focus();
+      }
     },
     onError: (message) => {
       if (app.session === session) showError(message);
@@ -109,7 +128,34 @@ export async function joinCall(roomId, type) {
   app.session = session;
   for (const id of ['call-audio', 'call-video', 'join']) $(id).disabled = true;
   await session.join();
-  if (app.session === session && session.state === 'connected' && app.current === roomId) $('leave').focus();
+}
+
+/**
+ * Starts or joins the call of a room from its header: a group room asks
+ * first (pre-join), a direct room joins at once, like a phone call.
+ */
+export async function startOrJoin(roomId, type) {
+  if (!roomId || !app.config.enabled) return;
+  if (isDirect(roomId) || !e2eeSupported()) return joinCall(roomId, { type });
+  const running = !!app.calls.get(roomId);
+  const choice = await preJoin({
+    type,
+    title: `${running ? 'Join' : 'Start'} the ${type === 'audio' ? 'voice' : 'video'} call in ${roomName(roomId)}`,
+    listener: app.config.default_role === 'listener',
+    initials: app.me ? initials(app.me.name) : '',
+    colour: app.me ? userColour(app.me.id) : '',
+  });
+  if (choice) await joinCall(roomId, { type, ...choice });
+}
+
+/**
+ * Answers a ring: a direct call joins at once, a group call asks first
+ * unless audioOnly (the user already chose: camera off).
+ */
+export async function acceptCall(roomId, type, audioOnly) {
+  if (audioOnly) return joinCall(roomId, { type, camera: false });
+  if (isDirect(roomId)) return joinCall(roomId, { type });
+  return startOrJoin(roomId, type);
 }
 
 export async function leave() {
@@ -223,7 +269,7 @@ export function onRingEvent(ev) {
     const into = ev.into_room;
     announce(`Moving to the call in ${roomName(into)}.`);
     openRoom(into);
-    joinCall(into, callType(app.calls.get(into)));
+    joinCall(into, { type: callType(app.calls.get(into)) });
     return;
   }
   if (ev.type !== 'call.ring_stopped' || !app.me || ev.user_id === app.me.id) return;
@@ -455,9 +501,10 @@ function inviteErrorMessage(e, name) {
 
 /** Wires the header's and the panel's buttons. */
 export function wireCallPanel() {
-  $('call-audio').addEventListener('click', () => joinCall(app.current, 'audio'));
-  $('call-video').addEventListener('click', () => joinCall(app.current, 'video'));
-  $('join').addEventListener('click', () => joinCall(app.current, callType(app.calls.get(app.current))));
+  $('call-audio').addEventListener('click', () => startOrJoin(app.current, 'audio'));
+  $('call-video').addEventListener('click', () => startOrJoin(app.current, 'video'));
+  $('join').addEventListener('click', () => startOrJoin(app.current, callType(app.calls.get(app.current))));
+  wirePrejoin();
   $('leave').addEventListener('click', leave);
   $('end-call').addEventListener('click', endForEveryone);
   $('invite-open').addEventListener('click', openInvite);

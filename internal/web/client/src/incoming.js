@@ -1,16 +1,20 @@
 // The incoming-call dialog: shown while someone rings this user (from a
 // call.ringing event, or from the call views fetched at boot and on every
-// stream reconnect), with the caller, the call type, Accept and Decline,
-// and, when the user is in another call, Merge. A ring tone plays while
+// stream reconnect), with the caller's avatar and name, one line of
+// context (call type and room), Accept, Accept audio only (video calls),
+// Decline and, when the user is in another call, Merge. While the tab is
+// hidden the title flashes and, with permission, a system notification
+// shows. A ring tone plays while
 // it shows. It goes away when the ring stops for this user (answered or
 // declined on any of their devices, cancelled, missed, merged), when the
 // call ends, or when the ring expires.
 
 import { ApiError, api, callPath } from './api.js';
-import { joinCall } from './callpanel.js';
-import { $, announce, showError } from './dom.js';
+import { userColour } from './avatar.js';
+import { acceptCall } from './callpanel.js';
+import { $, announce, initials, showError } from './dom.js';
 import { callType, ringingOf } from './realtime.js';
-import { app, learnCall, nameOf, openRoom, roomById, roomName } from './state.js';
+import { app, learnCall, nameOf, openRoom, roomName } from './state.js';
 
 // The server stops a ring at its deadline (call.ring_stopped, missed); the
 // page's own timer is a backstop for a lost stream, so it waits a little
@@ -166,19 +170,20 @@ export function render() {
   const isNew = !shown || shown.callId !== r.callId || dlg.hidden;
   shown = r;
   const kind = r.type === 'audio' ? 'voice' : 'video';
-  const room = roomById(r.roomId);
   setText($('incoming-title'), `Incoming ${kind} call`);
-  setText(
-    $('incoming-desc'),
-    `${r.caller.name} is calling you${room && room.kind === 'group' ? ` in ${room.name}` : ''}.` +
-      (busy ? ' You are in another call.' : ''),
-  );
+  setText($('incoming-where'), roomName(r.roomId));
   setText($('incoming-caller'), r.caller.name);
+  setText($('incoming-initials'), initials(r.caller.name));
+  $('incoming-avatar').style.background = userColour(r.caller.id);
   dlg.dataset.callId = r.callId;
   dlg.dataset.room = r.roomId;
   dlg.dataset.type = r.type;
   dlg.dataset.busy = String(busy);
   setText($('incoming-accept'), here ? 'Leave current call and answer' : 'Accept');
+  // A voice call's Accept is already audio only.
+  $('incoming-audio').hidden = r.type === 'audio';
+  setText($('incoming-audio'), here ? 'Leave and answer with audio only' : 'Accept audio only');
+  $('incoming-notify').hidden = !canAskForNotifications();
   const merge = $('incoming-merge');
   merge.hidden = !mergeInto;
   merge.dataset.into = mergeInto || '';
@@ -192,12 +197,14 @@ export function render() {
     announce(`Incoming ${kind} call from ${r.caller.name}`);
     tone.start();
   }
+  ringAlert.update(r, kind);
 }
 
 function hide() {
   const dlg = $('incoming');
   shown = null;
   tone.stop();
+  ringAlert.update(null);
   if (dlg.hidden) return;
   const hadFocus = dlg.contains(document.activeElement);
   dlg.hidden = true;
@@ -209,14 +216,15 @@ function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-async function accept() {
+/** Answers the shown ring; audioOnly joins with the camera off. */
+async function accept(audioOnly) {
   const r = shown;
   if (!r || pending) return;
   rings.delete(r.callId);
   render();
   openRoom(r.roomId);
   // Leaves the call this tab is in first, if any; joining answers.
-  await joinCall(r.roomId, r.type);
+  await acceptCall(r.roomId, r.type, audioOnly);
 }
 
 async function decline() {
@@ -280,6 +288,111 @@ function onKey(e) {
     e.preventDefault();
     first.focus();
   }
+}
+
+// ---- while the tab is hidden ----
+
+/**
+ * RingAlert reaches a user whose tab is in the background: the tab title
+ * flashes "📞 Alice is calling…" and, when the user allowed it, a system
+ * notification shows (tagged with the call id, so tabs of the same
+ * browser show one). Both go away when the ring ends or the tab shows.
+ */
+class RingAlert {
+  constructor() {
+    this.ring = null;
+    this.kind = '';
+    this.timer = 0;
+    this.title = ''; // the page's own title while it flashes
+    this.flashText = '';
+    this.note = null;
+    document.addEventListener('visibilitychange', () => this.update(this.ring, this.kind));
+  }
+
+  update(ring, kind) {
+    this.ring = ring;
+    this.kind = kind || '';
+    const alerting = !!ring && document.hidden;
+    if (alerting) {
+      this.#flash();
+      this.#notify();
+    } else {
+      this.#stopFlash();
+      this.#closeNote();
+    }
+  }
+
+  #flash() {
+    if (this.timer) return;
+    let on = false;
+    const step = () => {
+      on = !on;
+      // The page may retitle itself meanwhile (a room opened): keep that.
+      if (document.title !== this.flashText) this.title = document.title;
+      this.flashText = `📞 ${this.ring.caller.name} is calling…`;
+      document.title = on ? this.flashText : this.title;
+    };
+    step();
+    this.timer = setInterval(step, 1000);
+  }
+
+  #stopFlash() {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = 0;
+    if (document.title === this.flashText) document.title = this.title;
+  }
+
+  #notify() {
+    const r = this.ring;
+    if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    if (this.note && this.note.tag === r.callId) return;
+    this.#closeNote();
+    try {
+      const n = new Notification(`${r.caller.name} is calling`, {
+        body: `Incoming ${this.kind} call · ${roomName(r.roomId)}`,
+        tag: r.callId,
+        requireInteraction: true,
+      });
+      n.onclick = () => {
+        window.focus();
+        n.close();
+        render(); // the dialog shows the ring, if it still rings
+      };
+      this.note = n;
+    } catch {
+      // Some browsers only notify from a service worker; the title still flashes.
+    }
+  }
+
+  #closeNote() {
+    if (!this.note) return;
+    this.note.close();
+    this.note = null;
+  }
+
+  get state() {
+    return { flashing: !!this.timer, notification: this.note ? this.note.tag : '' };
+  }
+}
+
+const ringAlert = new RingAlert();
+
+/** Whether the "Turn on call notifications" button is worth showing. */
+function canAskForNotifications() {
+  return typeof Notification !== 'undefined' && Notification.permission === 'default';
+}
+
+async function askForNotifications() {
+  try {
+    await Notification.requestPermission();
+  } catch {
+    // An old callback-only API, or refused: nothing more to do.
+  }
+  const granted = typeof Notification !== 'undefined' && Notification.permission === 'granted';
+  if (shown) $('incoming-accept').focus();
+  $('incoming-notify').hidden = true;
+  announce(granted ? 'Call notifications are on.' : 'Call notifications are off.');
 }
 
 // ---- ring tone ----
@@ -360,7 +473,9 @@ const tone = new RingTone();
 
 /** Wires the dialog's buttons and keys, and the tone's unlock on a first gesture. */
 export function wireIncoming() {
-  $('incoming-accept').addEventListener('click', accept);
+  $('incoming-accept').addEventListener('click', () => accept(false));
+  $('incoming-audio').addEventListener('click', () => accept(true));
+  $('incoming-notify').addEventListener('click', askForNotifications);
   $('incoming-decline').addEventListener('click', decline);
   $('incoming-merge').addEventListener('click', merge);
   $('incoming').addEventListener('keydown', onKey);
@@ -386,6 +501,8 @@ export function incomingSnapshot() {
     busy: dlg.dataset.busy === 'true',
     rings: rings.size,
     tone: tone.state,
+    flashing: ringAlert.state.flashing,
+    notification: ringAlert.state.notification,
   };
 }
 

@@ -7,6 +7,7 @@
 import { ApiError, api } from './api.js';
 import * as callpanel from './callpanel.js';
 import { confirmSnapshot, wireConfirm } from './confirm.js';
+import { prejoinSnapshot } from './prejoin.js';
 import { $, announce, h, initials, showError } from './dom.js';
 import { clearHistory, historySnapshot, loadHistory, refreshHistorySoon, wireHistory } from './history.js';
 import * as incoming from './incoming.js';
@@ -26,8 +27,6 @@ async function boot() {
     app.config = { enabled: false };
   }
   document.body.dataset.calls = app.config.enabled ? 'on' : 'off';
-  // Where the server makes everyone a listener by default, say so up front.
-  $('join-listener').checked = app.config.default_role === 'listener';
   try {
     app.me = await api('GET', '/api/me');
   } catch (e) {
@@ -281,6 +280,7 @@ function wire() {
     incoming: () => incoming.incomingSnapshot(),
     history: () => historySnapshot(),
     confirm: () => confirmSnapshot(),
+    prejoin: () => prejoinSnapshot(),
   };
 }
 
