@@ -16,10 +16,10 @@
 // A transport that carries no steady traffic (alone in a call, nothing
 // published) is never judged; livekit-client's own detection covers it.
 
-const SAMPLE_MS = 250;
+const SAMPLE_MS = 400;
 const STALL_MS = 800;
 // Samples in a row with traffic before a transport counts as steady.
-const STEADY_SAMPLES = 6;
+const STEADY_SAMPLES = 4;
 
 export class LinkWatch {
   /**
@@ -95,15 +95,19 @@ export class LinkWatch {
         });
         const prev = this.seen.get(name);
         if (!prev || bytes < prev.bytes) {
-          this.seen.set(name, { bytes, at: now, steady: 0 });
+          this.seen.set(name, { bytes, at: now, steady: 0, quiet: false, stalled: false });
           continue;
         }
         if (bytes > prev.bytes) {
-          // Traffic again after a silence starts the count afresh.
-          const steady = now - prev.at > STALL_MS ? 1 : prev.steady + 1;
-          this.seen.set(name, { bytes, at: now, steady });
-        } else if (prev.steady >= STEADY_SAMPLES && now - prev.at >= STALL_MS) {
-          stalled = true;
+          // Counts samples with traffic in a row. A quiet sample before
+          // the transport proved steady, or a stall, starts the count
+          // afresh; a sample that merely came late (a busy page) does not.
+          const restart = prev.stalled || (prev.quiet && prev.steady < STEADY_SAMPLES);
+          this.seen.set(name, { bytes, at: now, steady: restart ? 1 : prev.steady + 1, quiet: false, stalled: false });
+        } else {
+          prev.quiet = true;
+          prev.stalled = prev.steady >= STEADY_SAMPLES && now - prev.at >= STALL_MS;
+          if (prev.stalled) stalled = true;
         }
       }
       if (stalled !== this.mediaStalled) {
