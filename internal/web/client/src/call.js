@@ -36,6 +36,7 @@ import {
   isE2EESupported,
 } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
+import { LinkWatch } from './link.js';
 
 const WORKER_PATH = '/static/livekit-client.e2ee.worker.mjs';
 const REJOIN_ATTEMPTS = 3;
@@ -119,6 +120,18 @@ export class CallSession {
     this.adminMuted = '';
     this.connects = 0; // LiveKit connections made: 1 unless it rejoined
     this.startPublished = false; // what it publishes on joining is published
+    // Whether the connection to the call carries anything: livekit-client
+    // says it is reconnecting (its signal or peer connections broke), or
+    // this page saw the browser go offline or the media path fall silent
+    // ('offline', 'media'; see link.js). Either shows "Reconnecting…".
+    this.livekitReconnecting = false;
+    this.linkDown = '';
+    this.linkWatch = null;
+    this.stateSince = Date.now();
+    this.reconnects = 0; // times this page showed a connected call as reconnecting
+    // LiveKit's last quality for this device, judged during an outage that
+    // is over: shown as unknown until LiveKit says anything new.
+    this.staleQuality = '';
   }
 
   get active() {
@@ -302,7 +315,21 @@ export class CallSession {
 
   /** LiveKit's connection quality of this device ('unknown' before it reports). */
   connectionQuality() {
-    return this.room ? this.room.localParticipant.connectionQuality : ConnectionQuality.Unknown;
+    if (!this.room) return ConnectionQuality.Unknown;
+    return this.qualityOf(this.room.localParticipant);
+  }
+
+  /**
+   * The connection quality to show for a LiveKit participant: the SFU's
+   * rating of that participant's own link. While this device's link is
+   * down, its own is lost and the others' unknown: the ratings it holds
+   * are from before the outage, and it cannot hear new ones.
+   */
+  qualityOf(p) {
+    if (!p) return ConnectionQuality.Unknown;
+    if (this.state === 'reconnecting') return p.isLocal ? ConnectionQuality.Lost : ConnectionQuality.Unknown;
+    const q = p.connectionQuality || ConnectionQuality.Unknown;
+    return p.isLocal && q === this.staleQuality ? ConnectionQuality.Unknown : q;
   }
 
   async switchDevice(kind, deviceId) {
@@ -351,6 +378,15 @@ export class CallSession {
       encryptionErrors: this.encryptionErrors,
       lastError: this.lastError,
       connectionState: this.room ? this.room.state : 'disconnected',
+      // When the state last changed (this page's Date.now()), why the link
+      // counts as down ('livekit', 'offline', 'media' or ''), and how often
+      // a connected call turned to reconnecting.
+      stateSince: this.stateSince,
+      linkDown: this.#linkDownReason(),
+      reconnects: this.reconnects,
+      link: this.linkWatch ? this.linkWatch.snapshot() : null,
+      // LiveKit's participant ids by identity, which quality updates name.
+      sids: this.room ? Object.fromEntries([this.room.localParticipant, ...this.room.remoteParticipants.values()].map((p) => [p.identity, p.sid])) : {},
       connects: this.connects,
       startPublished: this.startPublished,
       role: this.role,
@@ -364,6 +400,19 @@ export class CallSession {
       iceTransportPolicy: this.iceTransportPolicy,
       appliedIceTransportPolicy: this.#appliedIcePolicy(),
     };
+  }
+
+  /**
+   * For tests: hands livekit-client a connection quality update (proto
+   * qualities: 0 poor, 1 good, 2 excellent, 3 lost, by participant sid)
+   * where the SFU's signal message enters it, so the mapping from LiveKit's
+   * updates to the people shown can be checked without a lossy network.
+   */
+  simulateQualityUpdate(updates) {
+    const client = this.room && this.room.engine && this.room.engine.client;
+    if (!client || !client.onConnectionQuality) return false;
+    client.onConnectionQuality({ updates: updates.map((u) => ({ participantSid: u.sid, quality: u.quality, score: u.quality === 2 ? 4.5 : 2 })) });
+    return true;
   }
 
   #appliedIcePolicy() {
@@ -430,8 +479,11 @@ export class CallSession {
       await room.disconnect(true).catch(() => {});
       throw new E2EEStartError();
     }
-    this.#setState('connected', 'Connected · end-to-end encrypted');
+    this.livekitReconnecting = false;
+    this.linkDown = '';
+    this.#setState('connected', CONNECTED);
     this.cb.announce(rejoin ? 'Rejoined the call.' : 'Connected to the call. Media is end-to-end encrypted.');
+    this.#watchLink(room);
     // An audio call starts with the camera off; the user can turn it on.
     // A listener publishes nothing (LiveKit would refuse it anyway).
     if (this.canPublish()) {
@@ -469,15 +521,15 @@ export class CallSession {
     room
       .on(RoomEvent.ConnectionStateChanged, (st) => {
         if (this.room !== room || this.leaving) return;
-        if (st === ConnectionState.Reconnecting || st === ConnectionState.SignalReconnecting) {
-          this.#setState('reconnecting', 'Connection lost — reconnecting…');
-          this.cb.announce('Connection lost. Reconnecting.');
-        } else if (st === ConnectionState.Connected && this.state === 'reconnecting') {
-          this.#setState('connected', 'Connected · end-to-end encrypted');
-          this.cb.announce('Reconnected to the call.');
-        }
+        const was = this.livekitReconnecting;
+        this.livekitReconnecting = st === ConnectionState.Reconnecting || st === ConnectionState.SignalReconnecting;
+        // Reconnected: the transports may be new, so the media watch
+        // learns them afresh instead of judging them by the old ones.
+        if (was && st === ConnectionState.Connected && this.linkWatch) this.linkWatch.reset();
+        this.#syncLink();
       })
       .on(RoomEvent.Disconnected, (reason) => {
+        this.#stopLinkWatch(room);
         if (this.room !== room || this.leaving) return;
         this.room = null;
         this.#onDisconnected(reason);
@@ -512,7 +564,10 @@ export class CallSession {
         }
         changed();
       })
-      .on(RoomEvent.ConnectionQualityChanged, changed);
+      .on(RoomEvent.ConnectionQualityChanged, (_q, p) => {
+        if (p && p.isLocal) this.staleQuality = '';
+        changed();
+      });
     for (const ev of [
       RoomEvent.TrackSubscribed,
       RoomEvent.TrackUnsubscribed,
@@ -587,7 +642,8 @@ export class CallSession {
   async #rejoin() {
     if (this.rejoining) return;
     this.rejoining = true;
-    this.#setState('reconnecting', 'Connection lost — reconnecting to the call…');
+    if (this.state === 'connected') this.reconnects++;
+    this.#setState('reconnecting', 'Reconnecting…');
     this.cb.announce('Connection lost. Rejoining the call.');
     this.cb.onChange();
     let lastErr = null;
@@ -726,6 +782,51 @@ export class CallSession {
     }
   }
 
+  // ---- connection truth ----
+
+  #watchLink(room) {
+    this.#stopLinkWatch();
+    if (this.room !== room) return;
+    this.linkWatch = new LinkWatch(room, (down) => {
+      if (this.room !== room) return;
+      this.linkDown = down;
+      this.#syncLink();
+    });
+  }
+
+  #stopLinkWatch(room) {
+    if (!this.linkWatch || (room && this.linkWatch.room !== room)) return;
+    this.linkWatch.stop();
+    this.linkWatch = null;
+  }
+
+  /** Why the link is down: 'livekit', 'offline', 'media', or '' while it works. */
+  get linkDownReason() {
+    return this.#linkDownReason();
+  }
+
+  #linkDownReason() {
+    if (this.livekitReconnecting) return 'livekit';
+    return this.linkDown;
+  }
+
+  /** Shows a connected call as reconnecting while its link is down, and as connected again once it is back. */
+  #syncLink() {
+    if (this.leaving || this.rejoining || !this.room) return;
+    const down = this.#linkDownReason();
+    if (down && this.state === 'connected') {
+      this.reconnects++;
+      this.#setState('reconnecting', 'Reconnecting…');
+      this.cb.announce('Connection lost. Reconnecting.');
+    } else if (!down && this.state === 'reconnecting') {
+      const q = this.room.localParticipant.connectionQuality;
+      this.staleQuality = q === ConnectionQuality.Poor || q === ConnectionQuality.Lost ? q : '';
+      this.#setState('connected', CONNECTED);
+      this.cb.announce('Reconnected to the call.');
+    }
+    this.cb.onChange();
+  }
+
   // ---- state ----
 
   #leaveAPI() {
@@ -733,11 +834,13 @@ export class CallSession {
   }
 
   #setState(state, message) {
+    if (state !== this.state) this.stateSince = Date.now();
     this.state = state;
     this.cb.onState(state, message);
   }
 
   #finish(state, message) {
+    this.#stopLinkWatch();
     clearTimeout(this.refreshTimer);
     clearTimeout(this.keySwitchTimer);
     if (state === 'failed') this.lastError = message;
@@ -745,6 +848,8 @@ export class CallSession {
     this.cb.onChange();
   }
 }
+
+const CONNECTED = 'Connected · end-to-end encrypted';
 
 /** Shown when a listener tries to publish. */
 export const LISTENER_CANNOT_PUBLISH =

@@ -325,6 +325,7 @@ export function renderCall(message) {
   }
   const admin = isRoomAdmin(s.roomId);
   app.tiles.moderator = admin;
+  app.tiles.qualityOf = (p) => s.qualityOf(p);
   const info = new Map(((mine && mine.participants) || []).map((p) => [p.identity, p]));
   app.tiles.sync(live ? s.room : null, info);
   $('tiles').hidden = !live;
@@ -372,7 +373,7 @@ function renderBanner(s, live) {
     if (q === 'poor' || q === 'lost') kind = q;
   }
   const text = {
-    reconnecting: 'Connection lost — reconnecting to the call…',
+    reconnecting: s.linkDownReason === 'offline' ? 'Your device is offline — the call reconnects when the network is back…' : 'Connection lost — reconnecting to the call…',
     poor: 'Your connection is poor: others may hear or see you badly, and you them.',
     lost: 'Your connection to the call is interrupted. Waiting for it to come back…',
   }[kind] || '';

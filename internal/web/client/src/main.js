@@ -264,6 +264,7 @@ function wire() {
   window.__chattoDebug = {
     deviceId: () => app.deviceId,
     call: () => (app.session ? app.session.snapshot() : null),
+    simulateQualityUpdate: (updates) => !!app.session && app.session.simulateQualityUpdate(updates),
     tiles: () => (app.tiles ? app.tiles.snapshot() : []),
     calls: () => Object.fromEntries([...app.calls.rooms].map(([k, v]) => [k, v.call])),
     streamConnected: () => !!(app.stream && app.stream.connected),

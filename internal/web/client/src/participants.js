@@ -142,7 +142,7 @@ function updateRow(row, p, s, admin) {
   // LiveKit's side of this device: quality and which sources are live.
   const lk = livekitParticipant(s, p.identity);
   row.lk = lk;
-  const quality = lk ? lk.connectionQuality || 'unknown' : 'unknown';
+  const quality = lk ? s.qualityOf(lk) : 'unknown';
   setData(row.li, 'quality', quality);
   const qText = QUALITY_TEXT[quality] ? `${QUALITY_TEXT[quality]} connection` : '';
   if (row.quality.textContent !== qText) row.quality.textContent = qText;

@@ -43,6 +43,8 @@ export class Tiles {
     this.layoutQueued = false;
     this.resize = new ResizeObserver(() => this.#arrange());
     this.resize.observe(container.parentElement || container);
+    /** (participant) => the quality to show for it; the call session's view when set */
+    this.qualityOf = null;
   }
 
   /**
@@ -229,7 +231,7 @@ export class Tiles {
     const raised = !!(entry && entry.hand_raised_at);
     setData(t.el, 'hand', raised ? 'raised' : 'down');
     t.hand.hidden = !raised;
-    const quality = p.connectionQuality || 'unknown';
+    const quality = (this.qualityOf ? this.qualityOf(p) : p.connectionQuality) || 'unknown';
     setData(t.el, 'quality', quality);
     const qLabel = QUALITY_LABEL[quality] || QUALITY_LABEL.unknown;
     if (t.quality.getAttribute('aria-label') !== qLabel) {
