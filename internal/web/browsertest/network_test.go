@@ -203,3 +203,36 @@ func TestConnectionQualityIsShownForTheParticipantWhoseLinkIsBad(t *testing.T) {
 			tileAttr("alice", "quality")+` === 'excellent' && `+row("alice")+` === 'excellent' && `+
 			`document.getElementById('call-banner').hidden`)
 }
+
+// TestACallWhereNothingFlowsIsNotALostConnection: the media-path watch
+// judges silence only while the SFU must be sending (a track published
+// unmuted, an unmuted remote track subscribed). With both people muted
+// and their cameras off nothing flows at all, and neither page may call
+// that "Reconnecting…" (it did, 800 ms after the last packet, before the
+// watch asked whether anything should flow).
+func TestACallWhereNothingFlowsIsNotALostConnection(t *testing.T) {
+	env := calltest.Start(t)
+	pages := inGeneral(t, env, "alice", "bob")
+	for _, p := range pages {
+		p.Wait(30*time.Second, "media flowing", `window.__chattoDebug.tiles().filter(t => !t.local && t.videoFrames > 3).length === 1`)
+	}
+	for _, p := range pages {
+		p.Click("#mic-toggle")
+		p.Click("#cam-toggle")
+	}
+	for _, p := range pages {
+		p.Wait(10*time.Second, "everyone muted with the camera off on "+p.name,
+			`window.__chattoDebug.tiles().every(t => t.tracks.every(tr => tr.muted))`)
+		p.Eval(`(() => { window.__sawReconnecting = false; const c = document.getElementById('call');
+			new MutationObserver(() => { if (c.dataset.state === 'reconnecting') window.__sawReconnecting = true; })
+				.observe(c, { attributes: true, attributeFilter: ['data-state'] }); return true })()`, nil)
+	}
+	time.Sleep(4 * time.Second) // five times the watch's stall threshold, nothing flowing
+	for _, p := range pages {
+		var saw bool
+		p.Eval(`window.__sawReconnecting || document.getElementById('call').dataset.state !== 'connected'`, &saw)
+		if saw {
+			p.fail("the page showed reconnecting in a call where everyone is muted with the camera off")
+		}
+	}
+}

@@ -85,6 +85,12 @@ export class LinkWatch {
       const pcm = this.room.engine && this.room.engine.pcManager;
       const now = performance.now();
       let stalled = false;
+      if (!this.#expectsTraffic()) {
+        // Nothing need flow (everyone muted, a listener alone, videos
+        // paused by a hidden tab): silence proves nothing, and traffic
+        // must be steady again before a silence counts.
+        for (const v of this.seen.values()) v.steady = 0;
+      }
       for (const [name, transport] of [['publisher', pcm && pcm.publisher], ['subscriber', pcm && pcm.subscriber]]) {
         // getStats is undefined before the peer connection exists.
         const report = transport && (await transport.getStats());
@@ -121,6 +127,26 @@ export class LinkWatch {
       this.slowest = Math.max(this.slowest, performance.now() - started);
       this.sampling = false;
     }
+  }
+
+  /**
+   * Whether the SFU must be sending to this page right now: feedback for
+   * a track it publishes unmuted, or media of an unmuted remote audio
+   * track, or of a remote video the SFU is not pausing, that it
+   * subscribes to. Muted tracks are not forwarded at all.
+   */
+  #expectsTraffic() {
+    const local = this.room.localParticipant;
+    if (local) {
+      for (const pub of local.trackPublications.values()) if (pub.track && !pub.isMuted) return true;
+    }
+    for (const p of this.room.remoteParticipants.values()) {
+      for (const pub of p.trackPublications.values()) {
+        if (!pub.isSubscribed || pub.isMuted || !pub.track) continue;
+        if (pub.kind === 'audio' || pub.track.streamState === 'active') return true;
+      }
+    }
+    return false;
   }
 
   #update() {
