@@ -301,7 +301,7 @@ func TestLeavingAndClosingTheTabEndTheCall(t *testing.T) {
 	alice.Click("#leave")
 	alice.WaitState("ended", 10*time.Second)
 	for _, p := range []*Page{alice, bob} {
-		p.Wait(10*time.Second, "call-ended notice with the duration", ended+` === 1 && /Call ended after \d/.test(document.querySelector('#timeline .notice[data-kind="call_ended"]').textContent)`)
+		p.Wait(10*time.Second, "the call's item ends with its duration", started+` === 0 && `+ended+` === 1 && /^Video call · (\d+s|\d+m \d+s) · Alice, Bob$/.test(document.querySelector('#timeline .notice[data-kind="call_ended"] .call-item-text').textContent)`)
 	}
 	if v := api.Call("general"); v != nil {
 		t.Fatalf("after everyone left, call = %+v, want none", v)
