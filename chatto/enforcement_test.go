@@ -538,7 +538,8 @@ func TestHangingUpADirectCallEndsItForBoth(t *testing.T) {
 			n = *m.Notice
 		}
 	}
-	if !strings.HasPrefix(n.Texts["alice"], "Bob ended the call after ") || !strings.HasPrefix(n.Texts["bob"], "You ended the call after ") {
+	if !strings.HasSuffix(n.TextFor("alice"), " · Bob ended the call") || !strings.HasSuffix(n.TextFor("bob"), " · You ended the call") ||
+		n.EndReason != eventlog.ReasonHungUp || n.EndedBy != "bob" {
 		t.Fatalf("the end's notice: %+v", n)
 	}
 

@@ -87,6 +87,11 @@ type Notice struct {
 	CallType string `json:"call_type,omitempty"`
 	// Participants are the users who were in the call (call_ended).
 	Participants []string `json:"participants,omitempty"`
+	// EndReason is how the call ended (call_ended; see CallView), and
+	// EndedBy who ended it when a person did (hung up a direct call, or
+	// ended it for everyone).
+	EndReason string `json:"end_reason,omitempty"`
+	EndedBy   string `json:"ended_by,omitempty"`
 }
 
 // TextFor returns the notice's wording for one reader.

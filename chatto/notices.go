@@ -132,6 +132,7 @@ func endNotice(c callSummary) Notice {
 		ID: c.ID + ":" + NoticeCallEnded, Kind: NoticeCallEnded, RoomID: c.RoomID,
 		CallID: c.ID, UserID: c.CreatedBy, At: c.EndedAt, Duration: d,
 		Outcome: string(c.Outcome), CallType: c.Type, Participants: c.Participants,
+		EndReason: c.EndReason, EndedBy: c.EndedBy,
 	}
 	caller := c.name(c.CreatedBy)
 	callees := make([]string, 0, len(c.Rung))
@@ -139,6 +140,7 @@ func endNotice(c callSummary) Notice {
 		callees = append(callees, c.name(u))
 	}
 	callee := strings.Join(callees, ", ")
+	kind := strings.ToLower(typeLabel(c.Type))
 	texts := map[string]string{}
 	forCallees := func(text string) {
 		for _, u := range c.Rung {
@@ -147,38 +149,38 @@ func endNotice(c callSummary) Notice {
 	}
 	switch c.Outcome {
 	case eventlog.OutcomeMissed:
-		n.Text = fmt.Sprintf("Missed call from %s", caller)
+		n.Text = fmt.Sprintf("Missed %s from %s", kind, caller)
 		forCallees(n.Text)
 		texts[c.CreatedBy] = fmt.Sprintf("%s didn't answer", callee)
 	case eventlog.OutcomeDeclined:
-		n.Text = fmt.Sprintf("%s declined a call from %s", callee, caller)
-		forCallees(fmt.Sprintf("You declined a call from %s", caller))
-		texts[c.CreatedBy] = fmt.Sprintf("%s declined the call", callee)
+		n.Text = fmt.Sprintf("%s declined a %s from %s", callee, kind, caller)
+		forCallees(fmt.Sprintf("You declined a %s from %s", kind, caller))
+		texts[c.CreatedBy] = fmt.Sprintf("%s declined", callee)
 	case eventlog.OutcomeBusy:
 		n.Text = fmt.Sprintf("%s was busy when %s called", callee, caller)
 		forCallees(fmt.Sprintf("You were busy when %s called", caller))
 		texts[c.CreatedBy] = fmt.Sprintf("%s is busy", callee)
 	case eventlog.OutcomeCancelled:
 		n.Text = fmt.Sprintf("%s cancelled the call", caller)
-		forCallees(fmt.Sprintf("Missed call from %s (cancelled)", caller))
+		forCallees(fmt.Sprintf("Missed %s from %s (cancelled)", kind, caller))
 		texts[c.CreatedBy] = "You cancelled the call"
 	case eventlog.OutcomeMerged:
 		n.Text = fmt.Sprintf("Call moved into the call in %s", c.Detail)
 	default:
+		// "Video call · 12m 4s · Alice, Bob", then who ended it if
+		// someone did, worded for that person and for everyone else.
+		parts := []string{typeLabel(c.Type), formatDuration(d)}
 		names := make([]string, 0, len(c.Participants))
 		for _, u := range c.Participants {
 			names = append(names, c.name(u))
 		}
-		n.Text = fmt.Sprintf("Call ended after %s", formatDuration(d))
 		if len(names) > 0 {
-			n.Text += " · " + strings.Join(names, ", ")
+			parts = append(parts, strings.Join(names, ", "))
 		}
-		if c.EndReason == eventlog.ReasonHungUp && c.EndedBy != "" {
-			// A phone call's end: each side reads who hung up.
-			for _, u := range c.Participants {
-				texts[u] = fmt.Sprintf("%s ended the call after %s", c.name(c.EndedBy), formatDuration(d))
-			}
-			texts[c.EndedBy] = fmt.Sprintf("You ended the call after %s", formatDuration(d))
+		n.Text = strings.Join(parts, " · ")
+		if ended := endedWording(c.EndReason); c.EndedBy != "" && ended != "" {
+			texts[c.EndedBy] = n.Text + " · You " + ended
+			n.Text += " · " + c.name(c.EndedBy) + " " + ended
 		}
 	}
 	if len(texts) > 0 {
@@ -374,12 +376,34 @@ func displayName(name, userID string) string {
 	return userID
 }
 
+// typeLabel names a call type as people read it.
+func typeLabel(callType string) string {
+	if callType == eventlog.TypeAudio {
+		return "Voice call"
+	}
+	return "Video call"
+}
+
+// endedWording is what a person did to end a call, by its end reason:
+// one side of a direct call hung up, or someone ended it for everyone.
+func endedWording(reason string) string {
+	switch reason {
+	case eventlog.ReasonHungUp:
+		return "ended the call"
+	case eventlog.ReasonEnded:
+		return "ended the call for everyone"
+	}
+	return ""
+}
+
+// formatDuration is the one duration format of texts people read, as the
+// web client writes it too: "42s", "1m 34s", "12m 4s", "1h 2m".
 func formatDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	switch {
 	case h > 0:
-		return fmt.Sprintf("%dh %dm %ds", h, m, sec)
+		return fmt.Sprintf("%dh %dm", h, m)
 	case m > 0:
 		return fmt.Sprintf("%dm %ds", m, sec)
 	}

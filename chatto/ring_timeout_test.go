@@ -35,7 +35,7 @@ func TestUnansweredRingEndsAsMissedAtTheTimeout(t *testing.T) {
 		}
 	}
 	n := endedNotice(t, bob, "alice-bob", ja.CallID)
-	if n == nil || n.TextFor("bob") != "Missed call from Alice" || n.TextFor("alice") != "Bob didn't answer" || n.Outcome != "missed" {
+	if n == nil || n.TextFor("bob") != "Missed video call from Alice" || n.TextFor("alice") != "Bob didn't answer" || n.Outcome != "missed" {
 		t.Fatalf("missed-call notice = %+v", n)
 	}
 	evs := callLog(t, env, ja.CallID)
@@ -112,7 +112,7 @@ func TestRingThatExpiredWhileTheServerWasDownEndsMissedOnceWithItsNotice(t *test
 	for _, m := range messages(t, bob, "alice-bob") {
 		if m.Notice != nil && m.Notice.CallID == ja.CallID && m.Notice.Kind == chatto.NoticeCallEnded {
 			missed++
-			if m.Notice.TextFor("bob") != "Missed call from Alice" {
+			if m.Notice.TextFor("bob") != "Missed video call from Alice" {
 				t.Fatalf("notice reads %q for bob", m.Notice.TextFor("bob"))
 			}
 		}

@@ -128,7 +128,7 @@ func TestDeclineEndsTheDirectCallAsDeclinedOrBusy(t *testing.T) {
 		caller  string
 		callee  string
 	}{
-		{nil, "declined", "Bob declined the call", "You declined a call from Alice"},
+		{nil, "declined", "Bob declined", "You declined a video call from Alice"},
 		{map[string]string{"reason": "busy"}, "busy", "Bob is busy", "You were busy when Alice called"},
 	} {
 		t.Run(tc.outcome, func(t *testing.T) {
@@ -192,7 +192,7 @@ func TestCallerHangingUpBeforeAnAnswerCancelsTheCall(t *testing.T) {
 		t.Fatalf("outcome %q, want cancelled", ended.Call.Outcome)
 	}
 	n := endedNotice(t, bob, "alice-bob", ja.CallID)
-	if n == nil || n.TextFor("bob") != "Missed call from Alice (cancelled)" || n.TextFor("alice") != "You cancelled the call" {
+	if n == nil || n.TextFor("bob") != "Missed video call from Alice (cancelled)" || n.TextFor("alice") != "You cancelled the call" {
 		t.Fatalf("ended notice = %+v", n)
 	}
 	evs := callLog(t, env, ja.CallID)

@@ -304,7 +304,7 @@ func TestLeavingAndClosingTheTabEndTheCall(t *testing.T) {
 	alice.Click("#leave")
 	alice.WaitState("ended", 10*time.Second)
 	for _, p := range []*Page{alice, bob} {
-		p.Wait(10*time.Second, "call-ended notice with the duration", ended+` === 1 && /Call ended after \d/.test(document.querySelector('#timeline .notice[data-kind="call_ended"]').textContent)`)
+		p.Wait(10*time.Second, "the call's item ends with its duration", started+` === 0 && `+ended+` === 1 && /^Video call · (\d+s|\d+m \d+s) · Alice, Bob$/.test(document.querySelector('#timeline .notice[data-kind="call_ended"] .call-item-text').textContent)`)
 	}
 	if v := api.Call("general"); v != nil {
 		t.Fatalf("after everyone left, call = %+v, want none", v)
@@ -324,7 +324,8 @@ func TestLeavingAndClosingTheTabEndTheCall(t *testing.T) {
 			return false
 		}()
 	})
-	bob.Wait(10*time.Second, "bob sees the second call start", started+` === 2`)
+	// One item per call: the first ended, the second started.
+	bob.Wait(10*time.Second, "bob sees the second call start", started+` === 1 && `+ended+` === 1`)
 	closedAt := time.Now()
 	closeTab()
 	calltest.Eventually(t, 5*time.Second, "the call ends after the tab closed", func() bool { return api.Call("general") == nil })

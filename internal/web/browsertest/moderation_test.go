@@ -270,8 +270,10 @@ func TestAdminRemovesAParticipantAndAMemberLosesTheRoom(t *testing.T) {
 	alice.Wait(5*time.Second, "asked again", `window.__chattoDebug.confirm().open`)
 	alice.Click("#confirm-ok")
 	bob.WaitState("ended", 10*time.Second)
-	bob.Wait(5*time.Second, "bob's page says an admin removed him", stateLine+` === 'An admin removed you from the call.'`+
+	// Said once: in the alert, not again in the state line.
+	bob.Wait(5*time.Second, "bob's page says once that an admin removed him", stateLine+` === 'Not in the call'`+
 		` && document.getElementById('call-error').textContent === 'An admin removed you from the call.'`+
+		` && document.body.innerText.split('An admin removed you').length === 2`+
 		` && window.__chattoDebug.call().removedReason === 'removed'`)
 	alice.Wait(10*time.Second, "bob is gone from alice's list", `document.querySelector('`+rowOf("bob")+`') === null`)
 	if ids := calltest.Identities(env.Login("alice").Call("general")); ids[bobID] {

@@ -384,6 +384,8 @@ function renderBanner(s, live) {
 
 function stateLine(s, call) {
   if (s.state === 'failed') return stateText('failed'); // the message is in the alert above
+  // Removed: the alert above says why, once; the state line only says where this tab is.
+  if (s.state === 'ended' && s.removedReason) return 'Not in the call';
   if (s.state === 'ended') return outcomes.get(s.callId) || lastStateMessage || stateText('ended');
   let text = lastStateMessage || stateText(s.state);
   if (s.state === 'connected' && call) {

@@ -6,6 +6,7 @@
 
 import { api } from './api.js';
 import { $, h } from './dom.js';
+import { formatDuration } from './duration.js';
 import { app, openRoom, roomName } from './state.js';
 
 const PAGE = 10;
@@ -147,14 +148,6 @@ function renderItem(c) {
       h('span', { class: 'history-meta' }, h('span', { class: 'history-type', text: type }), ' · ', h('span', { class: 'history-outcome', text: label })),
     ),
   );
-}
-
-/** "2 min 5 s", "45 s", "1 h 3 min": spoken well by screen readers. */
-export function formatDuration(seconds) {
-  const s = Math.max(0, Math.round(Number(seconds) || 0));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
 }
 
 function formatWhen(iso) {

@@ -14,7 +14,7 @@ import * as incoming from './incoming.js';
 import { Stream, isRinging, participantCount } from './realtime.js';
 import { participantsSnapshot } from './participants.js';
 import { app, dropRoom, learnCall, openRoom, roomById, roomName } from './state.js';
-import { addMessages, clearTimeline, isCallNotice, loadMessages, sendMessage } from './timeline.js';
+import { addMessages, clearTimeline, isCallNotice, loadMessages, renderLiveCall, sendMessage } from './timeline.js';
 
 const { renderCall, renderHeader } = callpanel;
 
@@ -43,6 +43,7 @@ function showSignIn(message = '') {
   incoming.clearRings();
   clearHistory();
   $('shell').hidden = true;
+  $('skip-link').hidden = true;
   $('signin').hidden = false;
   $('signin-error').textContent = message;
   $('signin-user').focus();
@@ -159,6 +160,7 @@ app.calls.onChange((roomId, call) => {
   if (call && app.session && app.session.roomId === roomId) app.session.keyHint(call.id, call.key_index);
   renderIndicator(roomId);
   if (roomId === app.current) renderHeader();
+  renderLiveCall(roomId);
   if (app.session && app.session.roomId === roomId) renderCall();
   incoming.render(); // whether answering means leaving another call
 });
@@ -226,6 +228,8 @@ async function route() {
   }
   $('no-room').hidden = !!room;
   $('room-view').hidden = !room;
+  // "Skip to room" only where there is a room to skip to.
+  $('skip-link').hidden = !room;
   if (!room) return;
   $('room-title').textContent = room.name;
   document.title = `${room.name} · Chatto`;
@@ -241,6 +245,12 @@ function wire() {
   $('signin-form').addEventListener('submit', signIn);
   $('signout').addEventListener('click', signOut);
   $('composer').addEventListener('submit', sendMessage);
+  // The skip link moves focus to the open room; following its href would
+  // change the hash and so close the room (routing reads the hash).
+  $('skip-link').addEventListener('click', (e) => {
+    e.preventDefault();
+    $('main').focus();
+  });
   $('app-notice-close').addEventListener('click', () => {
     $('app-notice').hidden = true;
   });
