@@ -389,7 +389,17 @@ func (p *Page) Open() {
 // OpenRoom opens a room from the room list.
 func (p *Page) OpenRoom(id string) {
 	p.t.Helper()
-	p.Click(fmt.Sprintf(`.room-link[data-room=%q]`, id))
+	link := fmt.Sprintf(`.room-link[data-room=%q]`, id)
+	// On a phone the room list is in a drawer behind the menu button.
+	var menu string
+	p.Eval(`(() => { const onScreen = (s) => { const e = document.querySelector(s); if (!e) return false; const r = e.getBoundingClientRect();
+		return r.width > 0 && r.right > 0 && r.left < innerWidth };
+		return onScreen(`+strconv.Quote(link)+`) ? '' : ['#nav-open', '#call-nav-open'].find(onScreen) || '' })()`, &menu)
+	if menu != "" {
+		p.Click(menu)
+		p.Wait(5*time.Second, "the room drawer", visible(link))
+	}
+	p.Click(link)
 	p.Wait(10*time.Second, "room "+id+" open",
 		fmt.Sprintf(`location.hash === '#/rooms/%s' && !document.getElementById('room-view').hidden`, id))
 }

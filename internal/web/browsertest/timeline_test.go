@@ -127,6 +127,7 @@ func TestTimelineShowsOneItemPerCall(t *testing.T) {
 	mark("removal said once")
 
 	// Alice ends it for everyone: the same element becomes its outcome.
+	alice.Click("#call-more")
 	alice.Click("#end-call")
 	alice.Wait(5*time.Second, "asked to confirm", `window.__chattoDebug.confirm().open`)
 	alice.Click("#confirm-ok")
