@@ -39,6 +39,10 @@ func generationOf(t *testing.T, j *chatto.JoinResult) string {
 	return claims.Attributes[livekit.GenerationAttribute]
 }
 
+// cfgRemoveCooldown is the calltest server's livekit.remove_cooldown
+// (the default).
+const cfgRemoveCooldown = 60 * time.Second
+
 // never checks cond stays false for d (sampled every 20 ms).
 func never(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -90,9 +94,14 @@ func TestRemovalHoldsForEveryDeviceOfTheUserAndOldTokens(t *testing.T) {
 		{"/api/rooms/general/call/key", "b1"},
 		{"/api/rooms/general/call/key", "b3"},
 	} {
-		st, raw := bob.Raw("POST", tc.path, map[string]string{"device_id": tc.device})
+		a := bob.Send("POST", tc.path, map[string]string{"device_id": tc.device})
+		st, raw := a.Status, a.Body
 		if st != 403 || !strings.Contains(string(raw), `"`+chatto.EREMOVED+`"`) || strings.Contains(string(raw), "e2ee_key") {
 			t.Fatalf("POST %s for %s after the removal = %d %s, want 403 removed", tc.path, tc.device, st, raw)
+		}
+		// Retry-After says when the cooldown ends (the page tells the user).
+		if secs, err := strconv.Atoi(a.RetryAfter); err != nil || secs < 1 || secs > int(cfgRemoveCooldown.Seconds()) {
+			t.Fatalf("POST %s for %s after the removal: Retry-After %q, want the seconds left of the cooldown", tc.path, tc.device, a.RetryAfter)
 		}
 	}
 	// Nor through LiveKit with a token from before: the connection is

@@ -224,7 +224,9 @@ func (s *Service) removedFor(call *eventlog.Call, userID string, now time.Time) 
 // call within the cooldown.
 func (s *Service) checkRemoved(call *eventlog.Call, userID string, now time.Time) error {
 	if left := s.removedFor(call, userID, now); left > 0 {
-		return Errorf(EREMOVED, "a room admin removed you from the call; you may rejoin in %s", formatDuration(left+time.Second/2))
+		e := Errorf(EREMOVED, "a room admin removed you from the call; you may rejoin in %s", formatDuration(left+time.Second/2))
+		e.RetryAfter = left // the page says when
+		return e
 	}
 	return nil
 }

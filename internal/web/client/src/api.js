@@ -3,11 +3,13 @@
 
 /** An API failure with the server's stable code (or "network"). */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter = 0) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    /** Seconds the server asks to wait before trying again (Retry-After), or 0. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -34,7 +36,8 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const e = data && data.error;
-    throw new ApiError(res.status, (e && e.code) || `http_${res.status}`, (e && e.message) || res.statusText || 'Request failed');
+    const retryAfter = Number(res.headers.get('Retry-After')) || 0;
+    throw new ApiError(res.status, (e && e.code) || `http_${res.status}`, (e && e.message) || res.statusText || 'Request failed', retryAfter);
   }
   return data;
 }

@@ -37,6 +37,7 @@ import {
 } from 'livekit-client';
 import { ApiError, api, callPath } from './api.js';
 import { LinkWatch } from './link.js';
+import { formatDuration } from './duration.js';
 
 const WORKER_PATH = '/static/livekit-client.e2ee.worker.mjs';
 const REJOIN_ATTEMPTS = 3;
@@ -878,7 +879,9 @@ export function joinErrorMessage(e) {
     case 'forbidden':
       return 'You are not a member of this room, so you cannot join its call.';
     case 'removed':
-      return 'An admin removed you from this call, so you cannot join it again just yet. Try again in a few minutes.';
+      return e.retryAfter > 0
+        ? `An admin removed you from this call. You can join it again in ${formatDuration(e.retryAfter)}.`
+        : 'An admin removed you from this call, so you cannot join it again just yet.';
     case 'unauthorized':
       return 'Your session has ended. Sign in again to join the call.';
     case 'network':
