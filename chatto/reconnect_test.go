@@ -9,6 +9,7 @@ import (
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/chattocalls/chatto/chatto"
 	"github.com/chattocalls/chatto/eventlog"
 	"github.com/chattocalls/chatto/internal/calltest"
 )
@@ -89,12 +90,20 @@ func TestAFullReconnectLiveKitAsksForKeepsTheCall(t *testing.T) {
 		}
 	}
 
+	// joinThenDropped connects a device of Alice's for real, then has
+	// LiveKit "ask it to reconnect".
+	joinThenDropped := func(t *testing.T, device string) (*chatto.JoinResult, *lksdk.Room, string) {
+		t.Helper()
+		j := alice.Join("general", device)
+		c := calltest.Connect(t, j)
+		calltest.Eventually(t, wait, "alice connected", connected(alice, "general", map[string]bool{j.Identity: true}))
+		sid := c.LocalParticipant.SID()
+		stateMismatch("EV_sm_"+device, j.LiveKitRoom, j.Identity, sid)
+		return j, c, sid
+	}
+
 	t.Run("the client comes back", func(t *testing.T) {
-		j := alice.Join("general", "a")
-		first := calltest.Connect(t, j)
-		calltest.Eventually(t, wait, "alice connected", connected(alice, "general", map[string]bool{"alice#a": true}))
-		firstSID := first.LocalParticipant.SID()
-		stateMismatch("EV_sm_1", j.LiveKitRoom, "alice#a", firstSID)
+		j, _, firstSID := joinThenDropped(t, "a")
 		v := alice.Call("general")
 		if v == nil || v.ID != j.CallID || len(v.Participants) != 1 || v.Participants[0].Connected {
 			t.Fatalf("after LiveKit asked alice#a to reconnect, the call is %+v; want it running with alice#a pending", v)
@@ -124,11 +133,7 @@ func TestAFullReconnectLiveKitAsksForKeepsTheCall(t *testing.T) {
 	})
 
 	t.Run("the client never comes back", func(t *testing.T) {
-		j := alice.Join("general", "b")
-		c := calltest.Connect(t, j)
-		calltest.Eventually(t, wait, "alice connected", connected(alice, "general", map[string]bool{"alice#b": true}))
-		sid := c.LocalParticipant.SID()
-		stateMismatch("EV_sm_2", j.LiveKitRoom, "alice#b", sid)
+		j, c, _ := joinThenDropped(t, "b")
 		// The page is gone for good: its session ends without a word
 		// LiveKit would pass on (that leave names the old session).
 		c.Disconnect()

@@ -12,7 +12,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 tests='TestEveryScreenMeetsWCAGContrast|TestGroupCallFitsTheScreenWithMenusAndPanels|TestOneToOneCallShowsTheOtherPersonAndASmallSelfView'
 tests+='|TestVoiceCallShowsAvatarTiles|TestListenerSeesNoDeadControls|TestSharedScreenIsEncryptedAndTakesTheSpotlight'
-tests+='|TestAPageThatLosesItsNetworkShowsReconnectingAndRecovers'
+tests+='|TestAPageThatLosesItsNetworkShowsReconnectingAndRecovers|TestPrejoinPreviewsCameraAndMicrophoneAndCancelLeavesNoCall'
 go test -count=1 -timeout 20m -artifacts -outputdir "$out" -run "^($tests)\$" ./internal/web/browsertest/
 
 # name in the tests' artifacts -> name in docs/gallery
@@ -20,7 +20,7 @@ shots=(
 	screen-ringing-desktop:ringing-desktop screen-ringing-phone:ringing-phone
 	screen-incoming-desktop:incoming-desktop screen-incoming-phone:incoming-phone
 	one-to-one-desktop-bob:one-to-one-desktop one-to-one-phone-bob:one-to-one-phone
-	screen-prejoin-desktop:prejoin-desktop screen-prejoin-phone:prejoin-phone
+	prejoin-desktop:prejoin-desktop prejoin-phone:prejoin-phone
 	group-desktop:group-desktop group-phone:group-phone
 	panels-desktop:panels-desktop chat-390:chat-phone
 	voice-desktop:voice-desktop voice-phone:voice-phone

@@ -81,15 +81,7 @@ const noModeration = `[...document.querySelectorAll('.tile-menu, .p-menu, #end-c
 // picture-in-picture smaller than a quarter of it; nothing moderates.
 func TestOneToOneCallShowsTheOtherPersonAndASmallSelfView(t *testing.T) {
 	env := calltest.Start(t)
-	alice := newBrowser(t, env, "alice").Page()
-	bob := newBrowser(t, env, "bob").Page()
-	alice.SignIn("alice")
-	bob.SignIn("bob")
-	waitStreams(alice, bob)
-	alice.OpenRoom("alice-bob")
-	alice.Click("#call-video")
-	alice.WaitState("connected", 30*time.Second)
-	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	alice, bob := aliceRingsBob(t, env)
 	bob.Click("#incoming-accept")
 	bob.WaitState("connected", 30*time.Second)
 	for _, p := range []*Page{alice, bob} {

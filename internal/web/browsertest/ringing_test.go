@@ -196,18 +196,26 @@ func TestDecliningEndsTheCallAndTellsTheCaller(t *testing.T) {
 // Alice cancels before Bob answers: Bob's dialog goes away, Alice's page
 // says the call was cancelled, and Bob's Recent calls count it as a call
 // he missed.
-func TestCancellingStopsTheRingAndCountsAsMissed(t *testing.T) {
-	env := calltest.Start(t)
-	alice := newBrowser(t, env, "alice").Page()
-	bob := newBrowser(t, env, "bob").Page()
+// aliceRingsBob signs Alice and Bob in, each in their own browser, and
+// has Alice start a video call in their direct room: it returns once
+// Alice's page is connected and Bob's shows the incoming-call dialog.
+func aliceRingsBob(t *testing.T, env *calltest.Env) (alice, bob *Page) {
+	t.Helper()
+	alice = newBrowser(t, env, "alice").Page()
+	bob = newBrowser(t, env, "bob").Page()
 	alice.SignIn("alice")
 	bob.SignIn("bob")
 	waitStreams(alice, bob)
 	alice.OpenRoom("alice-bob")
-
 	alice.Click("#call-video")
 	alice.WaitState("connected", 30*time.Second)
 	bob.Wait(10*time.Second, "the incoming-call dialog from Alice", incomingFrom("Alice"))
+	return alice, bob
+}
+
+func TestCancellingStopsTheRingAndCountsAsMissed(t *testing.T) {
+	env := calltest.Start(t)
+	alice, bob := aliceRingsBob(t, env)
 	alice.Wait(5*time.Second, "the caller's button reads Cancel", `document.getElementById('leave').textContent === 'Cancel'`)
 	alice.Click("#leave")
 	bob.Wait(5*time.Second, "bob's dialog goes away when alice cancels", incomingHidden)
