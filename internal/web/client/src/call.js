@@ -242,7 +242,7 @@ export class CallSession {
       if (on && this.adminMuted === 'microphone') this.adminMuted = '';
       this.cb.announce(on ? 'Microphone on' : 'Microphone muted');
     } catch (e) {
-      this.cb.onError(deviceErrorMessage('microphone', e));
+      this.#deviceFailed(deviceErrorMessage('microphone', e));
     } finally {
       this.selfMuting--;
     }
@@ -258,7 +258,7 @@ export class CallSession {
       if (on && this.adminMuted === 'camera') this.adminMuted = '';
       this.cb.announce(on ? 'Camera on' : 'Camera off');
     } catch (e) {
-      this.cb.onError(deviceErrorMessage('camera', e));
+      this.#deviceFailed(deviceErrorMessage('camera', e));
     } finally {
       this.selfMuting--;
     }
@@ -284,7 +284,7 @@ export class CallSession {
       this.cb.announce(on ? 'You are sharing your screen' : 'Screen sharing stopped');
     } catch (e) {
       if (e && e.name === 'NotAllowedError') this.cb.onError('Screen sharing was cancelled or not allowed by the browser.');
-      else this.cb.onError(deviceErrorMessage('screen', e));
+      else this.#deviceFailed(deviceErrorMessage('screen', e));
     } finally {
       this.selfMuting--;
     }
@@ -340,7 +340,7 @@ export class CallSession {
       this.captureDevices[kind] = deviceId; // a rejoin captures from it too
       this.cb.announce(kind === 'audioinput' ? 'Microphone changed' : 'Camera changed');
     } catch (e) {
-      this.cb.onError(deviceErrorMessage(kind === 'audioinput' ? 'microphone' : 'camera', e));
+      this.#deviceFailed(deviceErrorMessage(kind === 'audioinput' ? 'microphone' : 'camera', e));
     }
     this.cb.onChange();
   }
@@ -504,6 +504,16 @@ export class CallSession {
     return o;
   }
 
+  /**
+   * Reports a device or publishing failure, unless the call is already
+   * over for this page: a removal or leave cancels a publication under
+   * way ("Cancelled publication by calling unpublish"), and that must not
+   * replace the message saying why the call ended.
+   */
+  #deviceFailed(message) {
+    if (this.active) this.cb.onError(message);
+  }
+
   async #publish(what) {
     const lp = this.room && this.room.localParticipant;
     if (!lp) return;
@@ -511,7 +521,7 @@ export class CallSession {
       if (what === 'microphone') await lp.setMicrophoneEnabled(true);
       else await lp.setCameraEnabled(true);
     } catch (e) {
-      this.cb.onError(deviceErrorMessage(what, e));
+      this.#deviceFailed(deviceErrorMessage(what, e));
     }
   }
 
@@ -548,7 +558,7 @@ export class CallSession {
         this.lastError = String((err && err.message) || err);
       })
       .on(RoomEvent.MediaDevicesError, (e) => {
-        this.cb.onError(deviceErrorMessage('device', e));
+        this.#deviceFailed(deviceErrorMessage('device', e));
       })
       .on(RoomEvent.ParticipantPermissionsChanged, (prev, p) => {
         if (this.room !== room || !p || !p.isLocal) return changed();
