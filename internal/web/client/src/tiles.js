@@ -7,6 +7,7 @@
 // the level LiveKit reports for the participant.
 
 import { Track, createAudioAnalyser } from 'livekit-client';
+import { userHue } from './avatar.js';
 import { h, handIcon, initials, setData } from './dom.js';
 import { icon } from './icons.js';
 import { arrange } from './stage.js';
@@ -162,7 +163,7 @@ export class Tiles {
       menu,
       h('figcaption', {}, mic, name, role, lock),
     );
-    el.style.setProperty('--hue', String(hue(p.identity.split('#')[0])));
+    el.style.setProperty('--hue', String(userHue(p.identity.split('#')[0])));
     return { el, video, avatar, name, mic, role, lock, hand, quality, menu, lastSpoke: 0, participant: p, videoTrack: null, audioTrack: null, audioSource: null, audioEl: null, analyser: null, level: 0 };
   }
 
@@ -388,13 +389,6 @@ export class Tiles {
     t.el.remove();
     this.tiles.delete(id);
   }
-}
-
-/** A stable colour for a person's avatar, from their user id. */
-function hue(id) {
-  let n = 0;
-  for (const c of id) n = (n * 31 + c.charCodeAt(0)) % 360;
-  return n;
 }
 
 /**
